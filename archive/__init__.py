@@ -1,0 +1,2 @@
+"""Case files and archive (hồ sơ, lưu trữ): file plan, retention, transfer, packages,
+fixity."""

@@ -1,0 +1,2 @@
+"""Core: transactional outbox and relay, hash-chained audit, content-addressed blob
+store."""

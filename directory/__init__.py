@@ -1,0 +1,2 @@
+"""Directory: organisations (mã định danh), units, positions, people, roles,
+delegation."""

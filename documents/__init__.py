@@ -1,0 +1,2 @@
+"""Official documents (văn bản): files and versions, types, registers and numbering,
+rendering."""

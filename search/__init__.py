@@ -1,0 +1,2 @@
+"""Full-text search: engines (Tantivy embedded, Elasticsearch), indexing, Vietnamese
+text."""

@@ -1,0 +1,2 @@
+"""Digital signatures (ký số): keys and certificates, stamps, PAdES signing,
+timestamps, validation."""

@@ -1,0 +1,27 @@
+"""`make test`: PostgreSQL and the real RabbitMQ broker on loopback."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import INSTALLED_APPS, env
+
+# Test-only key: the test settings never serve real users.
+SECRET_KEY = "vanthu-test-settings-only-not-a-secret"  # noqa: S105
+DEBUG = False
+DATABASES = {
+    "default": env.db(
+        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/vanthu"
+    )
+}
+# pytest-xdist workers each get their own database; the worker process started by
+# the broker tests is pointed at that database through this variable.
+if os.environ.get("VANTHU_TEST_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["VANTHU_TEST_DB_NAME"]
+
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672//"
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.outbox_probe"]
