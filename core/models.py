@@ -124,6 +124,9 @@ class AuditHead(models.Model):
             models.CheckConstraint(condition=Q(id=1), name="audit_head_singleton")
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash}"
+
 
 class Blob(models.Model):
     """A stored, content-addressed, write-once file (core.blobstore)."""
