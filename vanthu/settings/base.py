@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "directory.middleware.ActingForMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -66,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "directory.context_processors.person",
             ],
         },
     },
@@ -183,3 +185,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("VANTHU_LOG_LEVEL", default="INFO")},
 }
+
+# Demo data (seed_demo) and its password; on only for make run and the tests.
+VANTHU_ALLOW_DEMO = env.bool("VANTHU_ALLOW_DEMO", default=False)
+VANTHU_DEMO_PASSWORD = env("VANTHU_DEMO_PASSWORD", default="")

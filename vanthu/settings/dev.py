@@ -7,6 +7,7 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+VANTHU_ALLOW_DEMO = env.bool("VANTHU_ALLOW_DEMO", default=True)
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 

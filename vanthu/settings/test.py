@@ -25,3 +25,5 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.outbox_probe"]
+VANTHU_ALLOW_DEMO = True
+VANTHU_DEMO_PASSWORD = "demo-test-password"  # noqa: S105 - test settings only
