@@ -47,6 +47,7 @@ ORGANISATIONS = [
         [
             ("Phòng Hành chính - Tổ chức", "HCTC"),
             ("Trung tâm Phục vụ hành chính công", "TTPVHCC"),
+            ("Phòng Kinh tế - Tổng hợp", "KTTH"),
         ],
     ),
     (
