@@ -157,6 +157,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("VANTHU_TASK_QUEUE", default="vanthu")
+# Throwaway queues of test and benchmark runs: with VANTHU_TASK_QUEUE_EXPIRES set,
+# RabbitMQ deletes the queue once it has had no consumer for that many seconds, so
+# queues of killed runs do not pile up. Every process on such a queue must set the
+# same value (a queue's arguments cannot change once it is declared).
+if env("VANTHU_TASK_QUEUE_EXPIRES", default=""):
+    CELERY_TASK_QUEUES = {
+        CELERY_TASK_DEFAULT_QUEUE: {
+            "expires": env.float("VANTHU_TASK_QUEUE_EXPIRES"),
+        }
+    }
 # The relay publishes with a short retry budget: when the broker is down the event
 # stays pending in the outbox and the next relay run sends it.
 CELERY_TASK_PUBLISH_RETRY = True
