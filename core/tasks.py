@@ -14,15 +14,17 @@ def outbox_relay_task() -> int:
 
 @shared_task(
     name="core.tasks.deliver_event",
-    # Any error, a consumer's or the database's, is retried with growing pauses
-    # (up to 15 min, about 2 h in all); consumers that already took effect are
-    # skipped on every retry. After the last one the failure stays in the log and
-    # `manage.py outbox_relay --redeliver` sends the event again.
+    # Any error, a consumer's or the database's, is retried with growing pauses:
+    # 1, 2, 4 ... s, capped at 15 min (RabbitMQ closes a channel whose delivery stays
+    # unacknowledged past its 30 min consumer_timeout, and a retry waits unacked in
+    # the worker), about 1 h 45 min in all at most. Consumers that already took
+    # effect are skipped on every retry. After the last one the failure stays in
+    # the log and `manage.py outbox_relay --redeliver <event id>` sends it again.
     autoretry_for=(Exception,),
     retry_backoff=True,
     retry_backoff_max=900,
     retry_jitter=True,
-    max_retries=12,
+    max_retries=16,
 )
 def deliver_event(event_pk: int) -> None:
     """Deliver one outbox event to its consumers (core.events.event_deliver)."""

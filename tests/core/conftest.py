@@ -186,7 +186,9 @@ def celery_worker(django_db_setup, celery_queue, tmp_path_factory):
         "-A",
         "vanthu",
         "worker",
-        "--pool=solo",
+        # prefork with one child: with the solo pool the idle worker sometimes
+        # left prefetched messages unread until its 10 s timer woke it.
+        "--concurrency=1",
         f"--queues={celery_queue}",
         f"--hostname={hostname}",
         "--without-gossip",

@@ -33,8 +33,9 @@ def _ping(marker: str) -> OutboxEvent:
 def _drain() -> None:
     """Wait until the worker has handled everything published before this call.
 
-    The solo worker takes one message at a time in queue order, so once a sentinel
-    event published now has taken effect, every earlier message has been handled."""
+    The worker (one child process, prefetch 1) takes one message at a time in queue
+    order, so once a sentinel event published now has taken effect, every earlier
+    message has been handled."""
     sentinel = f"sentinel-{uuid.uuid4()}"
     _ping(sentinel)
     wait_for(lambda: _effects(sentinel) == 1)
