@@ -26,10 +26,14 @@ def test_the_sign_in_page_is_vietnamese_and_says_the_data_is_demo(demo, client):
     assert DEMO_PASSWORD not in page
 
 
-def test_the_english_login_path_leads_to_the_sign_in_page(db, client):
-    response = client.get("/login/?next=/quan-tri/")
-    assert response.status_code == 301
-    assert response["Location"] == f"{SIGN_IN}?next=/quan-tri/"
+def test_the_english_login_path_signs_in_too(demo, client):
+    assert "Đăng nhập" in client.get("/login/").content.decode()
+    response = client.post(
+        "/login/?next=/quan-tri/",
+        {"username": "quantri.stc", "password": DEMO_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/quan-tri/"
 
 
 def test_a_clerk_signs_in_and_lands_on_their_work(demo, client):
