@@ -27,3 +27,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.outbox_probe"]
 VANTHU_ALLOW_DEMO = True
 VANTHU_DEMO_PASSWORD = "demo-test-password"  # noqa: S105 - test settings only
+
+# pytest-django's live_server serves static files itself; WhiteNoise would only
+# warn that nothing was collected.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
