@@ -1,6 +1,6 @@
 """Every translation catalogue of the project is complete: no empty msgstr, no fuzzy
-entry, text in NFC, and the same %(name)s placeholders as the English original (a
-missing placeholder would drop a value, an unknown one would crash the page)."""
+entry, text in NFC, and the same %(name)s parameters as the English original (a
+missing parameter would drop a value, an unknown one would crash the page)."""
 
 import re
 import unicodedata
@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED_DIRS = {".venv", ".git", "var", "staticfiles", "node_modules", "test-artifacts"}
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
+NAMED_PARAMETER = re.compile(r"%\((\w+)\)[sdif]")
 KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) (".*")$')
 
 
@@ -92,8 +92,8 @@ def test_every_catalogue_is_complete(path):
             problems.append(f"{where}: fuzzy {entry.msgid!r}")
         if entry.msgid == "":
             continue  # the header
-        expected = set(PLACEHOLDER.findall(entry.msgid)) | set(
-            PLACEHOLDER.findall(entry.strings.get("msgid_plural", ""))
+        expected = set(NAMED_PARAMETER.findall(entry.msgid)) | set(
+            NAMED_PARAMETER.findall(entry.strings.get("msgid_plural", ""))
         )
         for key, text in entry.translations.items():
             if not text.strip():
@@ -101,12 +101,12 @@ def test_every_catalogue_is_complete(path):
                 continue
             if unicodedata.normalize("NFC", text) != text:
                 problems.append(f"{where}: {key} is not NFC: {text!r}")
-            found = set(PLACEHOLDER.findall(text))
+            found = set(NAMED_PARAMETER.findall(text))
             if not found <= expected or (
                 "msgid_plural" not in entry.strings and found != expected
             ):
                 problems.append(
-                    f"{where}: placeholders {sorted(found)} in {key}, "
+                    f"{where}: parameters {sorted(found)} in {key}, "
                     f"{sorted(expected)} in {entry.msgid!r}"
                 )
     assert not problems, "\n".join(problems)
