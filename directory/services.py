@@ -261,10 +261,10 @@ def person_update(
     email: str | None = None,
     phone: str | None = None,
     is_active: bool | None = None,
+    roles: Iterable[str] | None = None,
 ) -> User:
-    """Change a person's name, unit, position, contact or whether they may sign in.
-    `unit=None` and `position=None` keep the current values; pass the new value to
-    change them."""
+    """Change a person's name, unit, position, contact, whether they may sign in and
+    their roles, all or nothing. `None` keeps a value as it is."""
     _require_manager(actor, person.organisation)
     changes: dict[str, object] = {}
     if full_name is not None:
@@ -295,7 +295,29 @@ def person_update(
                 for k, v in changes.items()
             },
         )
+    if roles is not None:
+        person_roles_set(person=person, roles=roles, actor=actor)
     return person
+
+
+@transaction.atomic
+def person_roles_set(*, person: User, roles: Iterable[str], actor: User | None) -> None:
+    """Make `roles` exactly the person's roles in their organisation."""
+    wanted = set(roles)
+    unknown = sorted(wanted - set(Role.values))
+    if unknown:
+        raise ValidationError(
+            {"roles": _("Unknown role: %(role)s.") % {"role": unknown[0]}}
+        )
+    current = set(
+        person.roles.filter(organisation=person.organisation).values_list(
+            "role", flat=True
+        )
+    )
+    for role in sorted(wanted - current):
+        role_assign(person=person, role=role, actor=actor)
+    for role in sorted(current - wanted):
+        role_revoke(person=person, role=role, actor=actor)
 
 
 @transaction.atomic

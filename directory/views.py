@@ -9,7 +9,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,8 +37,6 @@ from .services import (
     delegation_revoke,
     person_create,
     person_update,
-    role_assign,
-    role_revoke,
     unit_create,
 )
 
@@ -212,24 +209,18 @@ def person_edit(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            roles = set(data["roles"])
             try:
-                # The person and their roles change together or not at all.
-                with transaction.atomic():
-                    person_update(
-                        person=person,
-                        full_name=data["full_name"],
-                        unit=data["unit"],
-                        position=data["position"],
-                        email=data["email"],
-                        phone=data["phone"],
-                        is_active=data["is_active"],
-                        actor=request.user,
-                    )
-                    for role in sorted(roles - current_roles):
-                        role_assign(person=person, role=role, actor=request.user)
-                    for role in sorted(current_roles - roles):
-                        role_revoke(person=person, role=role, actor=request.user)
+                person_update(
+                    person=person,
+                    full_name=data["full_name"],
+                    unit=data["unit"],
+                    position=data["position"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    is_active=data["is_active"],
+                    roles=data["roles"],
+                    actor=request.user,
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc, aliases={"role": "roles"})
             else:

@@ -1,6 +1,5 @@
 """Fixtures of the core tests: the real RabbitMQ broker behind a loopback proxy the
-tests can take down, a real Celery worker process on the test database, and the
-test database's permission to TRUNCATE the audit table between tests."""
+tests can take down, and a real Celery worker process on the test database."""
 
 import contextlib
 import os
@@ -24,23 +23,6 @@ RABBITMQ = ("127.0.0.1", 5672)
 # RabbitMQ deletes a test queue this many seconds after its last consumer left, in
 # case a killed run never reaches the teardown that deletes it.
 QUEUE_EXPIRES = 600.0
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _audit_truncate_allowed(django_db_setup, django_db_blocker):
-    """Let the test database TRUNCATE core_auditentry (migration 0003 refuses it
-    otherwise): pytest-django's flush after each transaction=True test truncates
-    every table. Set for the database, so the worker's connections have it too."""
-    with django_db_blocker.unblock():
-        if connection.vendor != "postgresql":
-            return
-        name = connection.ops.quote_name(connection.settings_dict["NAME"])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"ALTER DATABASE {name} SET vanthu.allow_audit_truncate = on"
-            )
-            # The open connection missed the database default; later ones get it.
-            cursor.execute("SET vanthu.allow_audit_truncate = on")
 
 
 class TcpProxy:

@@ -5,7 +5,7 @@ import os
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 
 from directory.models import User
@@ -61,19 +61,3 @@ def client_for(demo):
         return client
 
     return make
-
-
-@pytest.fixture(scope="session")
-def _audit_truncate_allowed(django_db_setup, django_db_blocker):
-    """The browser tests commit (transactional_db), and pytest-django's flush after
-    them truncates every table; core's migration 0003 refuses to TRUNCATE the audit
-    chain unless the session allows it, as test databases may."""
-    with django_db_blocker.unblock():
-        if connection.vendor != "postgresql":
-            return
-        name = connection.ops.quote_name(connection.settings_dict["NAME"])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"ALTER DATABASE {name} SET vanthu.allow_audit_truncate = on"
-            )
-            cursor.execute("SET vanthu.allow_audit_truncate = on")

@@ -50,7 +50,7 @@ def browser():
 
 
 @pytest.fixture
-def live_demo(_audit_truncate_allowed, transactional_db, live_server):
+def live_demo(transactional_db, live_server):
     call_command("seed_demo", quiet_logins=True)
     return live_server
 

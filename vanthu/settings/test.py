@@ -17,11 +17,25 @@ DATABASES = {
 # the broker tests is pointed at that database through this variable.
 if os.environ.get("VANTHU_TEST_DB_NAME"):
     DATABASES["default"]["NAME"] = os.environ["VANTHU_TEST_DB_NAME"]
+# pytest-django empties the tables after each transaction=True test with TRUNCATE,
+# which the audit chain's trigger refuses unless the session allows it (core 0003).
+# Only test databases ever set this.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    "-c vanthu.allow_audit_truncate=on"
+)
 
 CELERY_BROKER_URL = env(
     "CELERY_BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672//"
 )
 CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+# Tests publish to a throwaway queue that RabbitMQ deletes after ten idle minutes,
+# never to a production-named queue; the broker tests use one per session.
+CELERY_TASK_DEFAULT_QUEUE = env("VANTHU_TASK_QUEUE", default="vanthu-test")
+CELERY_TASK_QUEUES = {
+    CELERY_TASK_DEFAULT_QUEUE: {
+        "expires": env.float("VANTHU_TASK_QUEUE_EXPIRES", default=600.0)
+    }
+}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.outbox_probe"]
