@@ -28,6 +28,10 @@ run: setup
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py seed_demo
 	@$(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo ""
+	@echo "Vanthu starts on http://127.0.0.1:$${VANTHU_PORT:-8000}/ (web, worker, beat). Stop with Ctrl-C."
+	@echo "Sign in with a demo login above, e.g. vanthu.stc, lanhdao.stc or luutru.stc."
+	@echo ""
 	@$(BIN)/honcho -f deploy/Procfile.embedded start
 
 lint: $(STAMP)
