@@ -98,6 +98,14 @@ class Unit(models.Model):
         help_text=_("Used in the notation of official letters, e.g. VX in 05/UBND-VX."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    clearance = models.PositiveSmallIntegerField(
+        _("secrecy clearance"),
+        default=0,
+        help_text=_(
+            "Highest secrecy level (0 none, 1 mật, 2 tối mật, 3 tuyệt mật) of the "
+            "documents this unit may receive."
+        ),
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -160,6 +168,14 @@ class User(AbstractUser):
         related_name="people",
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    clearance = models.PositiveSmallIntegerField(
+        _("secrecy clearance"),
+        default=0,
+        help_text=_(
+            "Highest secrecy level (0 none, 1 mật, 2 tối mật, 3 tuyệt mật) of the "
+            "documents this person may be given."
+        ),
+    )
 
     class Meta:
         verbose_name = _("person")
