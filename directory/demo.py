@@ -196,6 +196,7 @@ class DemoPerson:
     roles: tuple[str, ...]
     position: str
     unit_index: int | None  # index into the organisation's units
+    clearance: int = 0  # secrecy clearance (0 none .. 3 tuyệt mật)
 
 
 LEADERS = {
@@ -209,16 +210,18 @@ LEADERS = {
 def _people_for(kind: str) -> list[DemoPerson]:
     top, deputy = LEADERS[kind]
     return [
-        DemoPerson("lanhdao", "lãnh đạo cơ quan", (Role.LANH_DAO_CO_QUAN,), top, None),
         DemoPerson(
-            "pholanhdao", "lãnh đạo cơ quan", (Role.LANH_DAO_CO_QUAN,), deputy, None
+            "lanhdao", "lãnh đạo cơ quan", (Role.LANH_DAO_CO_QUAN,), top, None, 3
+        ),
+        DemoPerson(
+            "pholanhdao", "lãnh đạo cơ quan", (Role.LANH_DAO_CO_QUAN,), deputy, None, 2
         ),
         DemoPerson(
             "truongphong", "lãnh đạo đơn vị", (Role.LANH_DAO_DON_VI,), "Trưởng phòng", 1
         ),
         DemoPerson("chuyenvien", "chuyên viên", (Role.CHUYEN_VIEN,), "Chuyên viên", 1),
         DemoPerson("chuyenvien2", "chuyên viên", (Role.CHUYEN_VIEN,), "Chuyên viên", 2),
-        DemoPerson("vanthu", "văn thư", (Role.VAN_THU,), "Văn thư", 0),
+        DemoPerson("vanthu", "văn thư", (Role.VAN_THU,), "Văn thư", 0, 3),
         DemoPerson("luutru", "lưu trữ viên", (Role.LUU_TRU_VIEN,), "Lưu trữ viên", 0),
         DemoPerson("quantri", "quản trị", (Role.QUAN_TRI,), "Quản trị hệ thống", 0),
     ]
@@ -271,7 +274,12 @@ def seed_demo_directory(*, password: str) -> list[DemoLogin]:
             unit_objs.append(
                 unit
                 or unit_create(
-                    organisation=org, name=unit_name, short_name=unit_short, actor=None
+                    organisation=org,
+                    name=unit_name,
+                    short_name=unit_short,
+                    # The office (first unit) keeps secret documents.
+                    clearance=2 if not unit_objs else 0,
+                    actor=None,
                 )
             )
         for spec in _people_for(kind):
@@ -290,6 +298,7 @@ def seed_demo_directory(*, password: str) -> list[DemoLogin]:
                     email=f"{username}@demo.vanthu.invalid",
                     password=password,
                     roles=spec.roles,
+                    clearance=spec.clearance,
                     actor=None,
                 )
             else:

@@ -123,9 +123,21 @@ def organisation_create(
     return organisation
 
 
+def _check_clearance(value) -> int:
+    """Secrecy clearance: 0 none, 1 mật, 2 tối mật, 3 tuyệt mật."""
+    if value not in (0, 1, 2, 3):
+        raise ValidationError({"clearance": _("Unknown secrecy level.")})
+    return value
+
+
 @transaction.atomic
 def unit_create(
-    *, organisation: Organisation, name: str, short_name: str, actor: User | None
+    *,
+    organisation: Organisation,
+    name: str,
+    short_name: str,
+    clearance: int = 0,
+    actor: User | None,
 ) -> Unit:
     """Create a unit (phòng, ban) inside an organisation."""
     _require_manager(actor, organisation)
@@ -139,7 +151,10 @@ def unit_create(
             }
         )
     unit = Unit.objects.create(
-        organisation=organisation, name=name, short_name=short_name
+        organisation=organisation,
+        name=name,
+        short_name=short_name,
+        clearance=_check_clearance(clearance),
     )
     audit_record(
         actor=actor, action="unit.create", obj=unit, details={"org": organisation.code}
@@ -192,6 +207,7 @@ def person_create(
     phone: str = "",
     password: str | None = None,
     roles: Iterable[str] = (),
+    clearance: int = 0,
     actor: User | None,
 ) -> User:
     """Create a person (cán bộ) in an organisation, with their roles.
@@ -219,7 +235,9 @@ def person_create(
             {"roles": _("Unknown role: %(role)s.") % {"role": unknown[0]}}
         )
 
+    clearance = _check_clearance(clearance)
     person = User(
+        clearance=clearance,
         username=username,
         full_name=full_name,
         organisation=organisation,
@@ -262,6 +280,7 @@ def person_update(
     phone: str | None = None,
     is_active: bool | None = None,
     roles: Iterable[str] | None = None,
+    clearance: int | None = None,
 ) -> User:
     """Change a person's name, unit, position, contact, whether they may sign in and
     their roles, all or nothing. `None` keeps a value as it is."""
@@ -282,6 +301,8 @@ def person_update(
         if actor is not None and actor.pk == person.pk and not is_active:
             raise ValidationError(_("You cannot deactivate your own account."))
         changes["is_active"] = is_active
+    if clearance is not None:
+        changes["clearance"] = _check_clearance(clearance)
     for field, value in changes.items():
         setattr(person, field, value)
     if changes:

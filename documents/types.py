@@ -36,3 +36,16 @@ DOCUMENT_TYPES: list[tuple[str, str, str, int]] = [
 ]
 
 CONG_VAN = "cong_van"
+
+
+def ensure_document_types(model=None) -> None:
+    """Create or update the types (idempotent): the data migration calls it with
+    the historical model, seed_demo with the real one (a transactional test's flush
+    empties the table)."""
+    if model is None:
+        from .models import DocumentType as model
+    for code, name, abbreviation, rank in DOCUMENT_TYPES:
+        model.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "abbreviation": abbreviation, "rank": rank},
+        )

@@ -4,14 +4,9 @@ from django.db import migrations
 
 
 def add_types(apps, schema_editor):
-    from documents.types import DOCUMENT_TYPES
+    from documents.types import ensure_document_types
 
-    DocumentType = apps.get_model("documents", "DocumentType")
-    for code, name, abbreviation, rank in DOCUMENT_TYPES:
-        DocumentType.objects.update_or_create(
-            code=code,
-            defaults={"name": name, "abbreviation": abbreviation, "rank": rank},
-        )
+    ensure_document_types(apps.get_model("documents", "DocumentType"))
 
 
 class Migration(migrations.Migration):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import seed_demo_directory
+from documents.types import ensure_document_types
 
 
 def demo_password() -> str:
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 "Demo data is disabled in these settings (VANTHU_ALLOW_DEMO is off)."
             )
         password = demo_password()
+        ensure_document_types()
         logins = seed_demo_directory(password=password)
         self.stdout.write(
             self.style.SUCCESS(f"Demo province ready: {len(logins)} demo people.")
