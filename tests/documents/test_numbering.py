@@ -1,14 +1,13 @@
 """Registers and numbering (Decree 30 Đ15): yearly, gapless, unique, atomic."""
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
-from directory.models import Organisation, User
+from directory.models import Organisation
 from documents.constants import Secrecy
-from documents.models import Document, DocumentType, Register
+from documents.models import DocumentType, Register
 from documents.numbering import (
     format_number,
     notation_suffix,
@@ -18,10 +17,7 @@ from documents.numbering import (
 
 
 @pytest.fixture
-def stc(db):
-    from django.core.management import call_command
-
-    call_command("seed_demo", quiet_logins=True)
+def stc(demo):
     return Organisation.objects.get(code="000.00.02.H99")
 
 
@@ -91,21 +87,6 @@ def test_custom_sequence_for_a_type_carries_into_the_next_year(stc):
     )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_taking_a_number_outside_a_transaction_is_refused():
-    stc = Organisation.objects.create(
-        code="000.00.09.H98",
-        name="Thử",
-        short_name="T",
-        kind="so",
-        place_name="X",
-        path="/",
-    )
-    register = register_for(organisation=stc, incoming=True, year=2026)
-    with pytest.raises(transaction.TransactionManagementError):
-        register_take_number(register=register)
-
-
 def test_a_rolled_back_registration_gives_its_number_back(stc):
     register = register_for(organisation=stc, incoming=True, year=2026)
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -113,74 +94,6 @@ def test_a_rolled_back_registration_gives_its_number_back(stc):
         raise RuntimeError("registration failed after taking the number")
     with transaction.atomic():
         assert register_take_number(register=register) == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_parallel_assignments_on_postgresql_have_no_gap_and_no_duplicate():
-    """Thirty-two threads, each with its own PostgreSQL connection, take numbers
-    from one register at once and store documents with them; every fifth rolls
-    back after taking its number. The stored numbers are exactly 1..N."""
-    assert connection.vendor == "postgresql"
-    from django.core.management import call_command
-
-    call_command("seed_demo", quiet_logins=True)
-    stc = Organisation.objects.get(code="000.00.02.H99")
-    clerk = User.objects.get(username="vanthu.stc")
-    doc_type = DocumentType.objects.get(code="cong_van")
-    register = register_for(organisation=stc, incoming=True, year=2026)
-    threads_count, per_thread = 32, 10
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
-
-    def work(index: int) -> None:
-        try:
-            barrier.wait()
-            for attempt in range(per_thread):
-                try:
-                    with transaction.atomic():
-                        number = register_take_number(register=register)
-                        Document.objects.create(
-                            organisation=stc,
-                            direction=Document.Direction.INCOMING,
-                            state=Document.State.REGISTERED,
-                            document_type=doc_type,
-                            organ_name="Sở Nội vụ",
-                            subject=f"Văn bản {index}-{attempt}",
-                            register=register,
-                            register_number=number,
-                            created_by=clerk,
-                        )
-                        if (index + attempt) % 5 == 0:
-                            raise _Rollback
-                except _Rollback:
-                    pass
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(threads_count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    numbers = sorted(
-        Document.objects.filter(register=register).values_list(
-            "register_number", flat=True
-        )
-    )
-    assert numbers == list(range(1, len(numbers) + 1))
-    kept = sum(
-        1 for i in range(threads_count) for a in range(per_thread) if (i + a) % 5 != 0
-    )
-    assert len(numbers) == kept
-    register.refresh_from_db()
-    assert register.last_number == kept
-
-
-class _Rollback(Exception):
-    pass
 
 
 def test_registers_of_a_new_year_start_empty(stc):
