@@ -201,3 +201,15 @@ LOGGING = {
 # Demo data (seed_demo) and its password; on only for make run and the tests.
 VANTHU_ALLOW_DEMO = env.bool("VANTHU_ALLOW_DEMO", default=False)
 VANTHU_DEMO_PASSWORD = env("VANTHU_DEMO_PASSWORD", default="")
+
+# The PDF gate of documents.pdfcheck: every uploaded or received file passes it
+# before anything is stored.
+VANTHU_UPLOAD_MAX_BYTES = env.int("VANTHU_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+VANTHU_PDF_MAX_PAGES = env.int("VANTHU_PDF_MAX_PAGES", default=2000)
+VANTHU_PDF_MAX_OBJECTS = env.int("VANTHU_PDF_MAX_OBJECTS", default=500_000)
+VANTHU_PDF_MAX_DECODED_BYTES = env.int("VANTHU_PDF_MAX_DECODED_BYTES", default=1 << 30)
+VANTHU_PDF_MAX_STREAM_RATIO = env.int("VANTHU_PDF_MAX_STREAM_RATIO", default=1100)
+# Django refuses request bodies above this before a view runs: room for the upload
+# limit plus a few attachments' worth of form data.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
