@@ -4,37 +4,45 @@
 prescribes (quốc hiệu and tiêu ngữ, agency, number, place and date, type name and
 trích yếu, body, signer, nơi nhận; A4, the regulation's margins and font sizes, a
 Times-metric serif with every Vietnamese letter, see documents.fonts) and returns
-a PDF/A-2b file that already holds the four places the issuing steps write into,
-so that signing needs no coordinates:
+a PDF/A-2b file in which the issuing steps find their places ready, so that
+signing needs no coordinates:
 
 * `FIELD_LEADER` ("chu_ky_lanh_dao"): empty signature field centred between the
   signer's title and name (box 7c), for the leader's visible signature;
-* `FIELD_SEAL` ("chu_ky_co_quan"): empty signature field of the seal's size,
-  covering the left third of the leader's box (box 8), for the agency signature;
-* `FIELD_NUMBER` ("so_van_ban"): text field in "Số: ____/QĐ-STC" for the number;
-* `FIELD_DATE` ("ngay_ban_hanh"): a text field with three widgets-fields,
-  `FIELD_DAY`, `FIELD_MONTH`, `FIELD_YEAR` ("ngay_ban_hanh.ngay" …), in
-  "<Địa danh>, ngày __ tháng __ năm ____".
+* `FIELD_SEAL` ("chu_ky_co_quan"): empty signature field of the seal's actual size
+  (`DraftLayout.seal_size_mm`, 36 mm), its right edge a third of the way into the
+  leader's box and centred on it vertically (box 8), for the agency signature;
+* `FIELD_NUMBER` ("so_van_ban"): text field for the number in "Số: ____/QĐ-STC";
+* `FIELD_DATE` ("ngay_ban_hanh"): a parent text field whose kids are the three
+  terminal text fields `FIELD_DAY`, `FIELD_MONTH`, `FIELD_YEAR`
+  ("ngay_ban_hanh.ngay", ".thang", ".nam") in "<Địa danh>, ngày __ tháng __ năm
+  ____".
 
 The static words of those two lines are page text; the fields hold only the
-variable parts (digits), so they are filled with no Vietnamese glyphs, in any
-PDF tool, and a filled draft reads exactly like a typed one. Each text field has
-a /DA naming a font of the AcroForm /DR: the Vanthu Serif regular or italic, as
-an embedded simple TrueType font (WinAnsi, digits and ASCII), as PDF/A requires.
-Filling a field after the leader's certification signature (DocMDP "fill forms")
-is form filling, which keeps that signature valid; `fill_issue_fields` does it
-with the page's own font and baseline.
+variable digits, so a filled draft reads exactly like a typed one and filling
+needs no Vietnamese glyphs. Each text field has a /DA naming a font of the
+AcroForm /DR: Vanthu Serif regular or italic as an embedded simple TrueType font
+(WinAnsi, printable ASCII), as PDF/A wants. When the number and the date are
+already known (`DraftLayout.number`, `issued_date`) they are printed and those
+text fields are left out.
 
-How the fields are placed: the template puts empty links to
-"vanthu-field:<name>" where the fields belong; WeasyPrint lays them out and
-reports each link's rectangle (`Page.links`, public API); the links are dropped
-before the PDF is written, and pikepdf adds the fields at those rectangles. The
-seal's box is derived from the leader's. `RenderedDraft.fields` gives every
-field's page and rectangle in PDF points (origin bottom left).
+The issuing order this serves: the leader signs `FIELD_LEADER` (pyHanko,
+`existing_fields_only=True`, certification with `MDPPerm.FILL_FORMS`); the clerk's
+number and date go into the text fields as an incremental update,
+`fill_issue_fields` (page font, baseline and alignment; pyHanko's
+`populate_static_text_field` with a documents.fonts file also works); the agency
+signs `FIELD_SEAL`. pyHanko then reports the leader's signature as intact with
+FORM_FILLING modifications only (tests/documents/test_rendering.py).
 
-WeasyPrint's font configuration and the stylesheet are made once per process;
-the fonts are pre-subset (documents.fonts), which keeps a one-page draft near
-100 ms (bench/render.py).
+How the fields are placed: the template puts empty links to "vanthu-field:<name>"
+where the fields belong; WeasyPrint lays them out and reports each link's
+rectangle (`Page.links`, public API); the links are dropped before the PDF is
+written, and pikepdf adds the fields at those rectangles. `RenderedDraft.fields`
+gives every field's page (0-based) and box in PDF points, origin bottom left.
+
+WeasyPrint's font configuration and the parsed stylesheet are made once per
+process and the fonts are pre-subset: a one-page draft renders in about 60-80 ms
+(bench/render.py).
 """
 
 from __future__ import annotations
