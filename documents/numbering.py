@@ -27,14 +27,6 @@ def format_number(number: int) -> str:
     return f"{number:02d}"
 
 
-def notation_suffix(*, type_abbr: str, agency_abbr: str, unit_abbr: str = "") -> str:
-    """Ký hiệu after the slash: `QĐ-UBND` for a typed document, `UBND-VX` for a
-    công văn (no type abbreviation: agency then drafting unit, never "CV")."""
-    if type_abbr:
-        return f"{type_abbr}-{agency_abbr}"
-    return f"{agency_abbr}-{unit_abbr}" if unit_abbr else agency_abbr
-
-
 def _get_or_create(organisation, year: int, kind: str, name: str) -> Register:
     register = Register.objects.filter(
         organisation=organisation, year=year, kind=kind, name=name

@@ -36,12 +36,7 @@ from .models import (
     DraftVersion,
     FileVersion,
 )
-from .numbering import (
-    format_number,
-    notation_suffix,
-    register_for,
-    register_take_number,
-)
+from .numbering import format_number, register_for, register_take_number
 from .pdfcheck import PdfFacts, check_pdf
 from .permissions import (
     CHANGE_DOCUMENT_CODENAME,
@@ -51,7 +46,7 @@ from .permissions import (
     REGISTRARS,
     VIEW_DOCUMENT_CODENAME,
 )
-from .rendering import DraftLayout, render_draft_pdf
+from .rendering import DraftLayout, notation_suffix, render_draft_pdf
 
 
 class DuplicateDocument(ValidationError):

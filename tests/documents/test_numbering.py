@@ -8,12 +8,8 @@ from django.db import transaction
 from directory.models import Organisation
 from documents.constants import Secrecy
 from documents.models import DocumentType, Register
-from documents.numbering import (
-    format_number,
-    notation_suffix,
-    register_for,
-    register_take_number,
-)
+from documents.numbering import format_number, register_for, register_take_number
+from documents.rendering import notation_suffix
 
 
 @pytest.fixture
