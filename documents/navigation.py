@@ -1,0 +1,75 @@
+"""Which document pages each role reaches: the entries of the main navigation and
+the role gates of the pages that only some roles may open.
+
+Lists are never gated by role: they show what the selectors let the person see
+(a chuyên viên handed one incoming document sees that one). Registering incoming
+documents, writing drafts and reading the registers are gated, with the same role
+sets as documents.permissions."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Role
+
+from .permissions import DRAFT_READERS, DRAFTERS, INCOMING_READERS, REGISTRARS
+
+# Văn thư, leaders and archivists work with incoming documents; a unit leader
+# sees the ones handed to their unit.
+INCOMING_LIST_ROLES = (*INCOMING_READERS, Role.LANH_DAO_DON_VI)
+# The registers (sổ đăng ký) are kept by the văn thư and read by the agency's
+# leaders and archivists.
+REGISTER_READERS = INCOMING_READERS
+INCOMING_REGISTRARS = REGISTRARS
+DRAFT_WRITERS = DRAFTERS
+DRAFT_LIST_ROLES = tuple(dict.fromkeys((*DRAFTERS, *DRAFT_READERS)))
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    url_name: str
+    label: str
+    roles: tuple[str, ...]
+    # The pages under the entry, marked as current in the navigation.
+    view_names: tuple[str, ...] = ()
+
+
+NAV_ENTRIES = (
+    NavEntry(
+        "documents:incoming",
+        _("Incoming documents"),
+        INCOMING_LIST_ROLES,
+        (
+            "documents:incoming",
+            "documents:incoming_upload",
+            "documents:incoming_confirm",
+        ),
+    ),
+    NavEntry(
+        "documents:registers",
+        _("Registers"),
+        REGISTER_READERS,
+        ("documents:registers", "documents:register"),
+    ),
+    NavEntry(
+        "documents:drafts",
+        _("Drafts"),
+        DRAFT_LIST_ROLES,
+        (
+            "documents:drafts",
+            "documents:draft_new",
+            "documents:draft_upload",
+            "documents:draft_revise",
+        ),
+    ),
+)
+
+
+def nav_entries_for_roles(roles: Iterable[str]) -> list[NavEntry]:
+    held = set(roles or ())
+    return [entry for entry in NAV_ENTRIES if held & set(entry.roles)]
+
+
+def has_any_role(roles: Iterable[str], wanted: Iterable[str]) -> bool:
+    return bool(set(roles) & set(wanted))
