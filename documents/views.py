@@ -67,6 +67,7 @@ from .services import (
 
 # Status of a page re-rendered with the service's refusal on it.
 INVALID = 400
+FORBIDDEN = 403
 LIST_PAGE_SIZE = 50
 REGISTER_PAGE_SIZE = 100
 INCOMING_KINDS = (Register.Kind.INCOMING, Register.Kind.SECRET_INCOMING)
@@ -108,6 +109,13 @@ def _visible_document(request, pk: int) -> Document:
 
 def _pdf_errors(form, field: str, error: ValidationError) -> None:
     form.add_error(field, error.messages)
+
+
+def _refused(form, error: PermissionDenied) -> int:
+    """A service's refusal that the person can act on (a secrecy level above
+    their clearance): shown on the form, kept as typed, with status 403."""
+    form.add_error(None, str(error) or _("You are not allowed to do this."))
+    return FORBIDDEN
 
 
 # ---------------------------------------------------------------------------
@@ -266,6 +274,7 @@ def incoming_confirm(request, token: str):
         )
         return _confirm_page(request, token, files, form, duplicates, 200)
 
+    status = INVALID
     if form.is_valid():
         opened = [staging.open_staged(token, f) for f in files]
         try:
@@ -281,6 +290,8 @@ def incoming_confirm(request, token: str):
             duplicates = exc.duplicates
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            status = _refused(form, exc)
         else:
             staging.discard(request.session, token)
             messages.success(
@@ -292,7 +303,7 @@ def incoming_confirm(request, token: str):
         finally:
             for handle in opened:
                 handle.close()
-    return _confirm_page(request, token, files, form, duplicates, INVALID)
+    return _confirm_page(request, token, files, form, duplicates, status)
 
 
 def _confirm_page(request, token, files, form, duplicates, status):
@@ -531,6 +542,7 @@ def draft_new(request):
     form = DraftForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
+        status = INVALID
         if form.is_valid():
             try:
                 document = draft_create(
@@ -540,10 +552,11 @@ def draft_new(request):
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                status = _refused(form, exc)
             else:
                 messages.success(request, _("The draft is saved as version 1."))
                 return redirect("documents:detail", pk=document.pk)
-        status = INVALID
     return render(
         request,
         "documents/draft_form.html",
@@ -558,6 +571,7 @@ def draft_upload_view(request):
     form = DraftUploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
+        status = INVALID
         if form.is_valid():
             try:
                 document = draft_upload(
@@ -572,10 +586,11 @@ def draft_upload_view(request):
                 else:
                     # The PDF check refused the file: say so under the file.
                     _pdf_errors(form, "file", exc)
+            except PermissionDenied as exc:
+                status = _refused(form, exc)
             else:
                 messages.success(request, _("The draft is uploaded."))
                 return redirect("documents:detail", pk=document.pk)
-        status = INVALID
     return render(request, "documents/draft_upload.html", {"form": form}, status=status)
 
 
@@ -592,6 +607,7 @@ def draft_revise_view(request, pk: int):
     form = DraftForm(request.POST or None, user=request.user, initial=initial)
     status = 200
     if request.method == "POST":
+        status = INVALID
         if form.is_valid():
             try:
                 version = draft_revise(
@@ -599,13 +615,14 @@ def draft_revise_view(request, pk: int):
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                status = _refused(form, exc)
             else:
                 messages.success(
                     request,
                     _("Version %(n)s of the draft is saved.") % {"n": version.number},
                 )
                 return redirect("documents:detail", pk=document.pk)
-        status = INVALID
     return render(
         request,
         "documents/draft_form.html",

@@ -23,6 +23,12 @@ from documents.models import (
     Register,
 )
 from documents.services import document_register_incoming, draft_create
+from tests.documents.pdf_samples import (
+    SIGNER_NAME,
+    SIGNER_ORGANISATION,
+    append_update,
+    signed_pdf,
+)
 from tests.web import conftest as web_fixtures
 
 # Clients signed in as demo people (the demo province fixtures are in
@@ -281,6 +287,27 @@ def test_the_check_step_shows_the_file_and_registers_nothing(client_for):
     assert counts() == before
 
 
+def test_the_check_step_shows_the_signatures_and_prefills_from_them(client_for):
+    clerk = client_for("vanthu.stc")
+    response = upload_step(clerk, signed_pdf())
+    body = text(clerk.get(response["Location"]))
+    assert "Tệp có 1 chữ ký số" in body
+    assert SIGNER_NAME in body and SIGNER_ORGANISATION in body
+    assert "còn nguyên vẹn" in body
+    assert "ký toàn bộ tệp" in body
+    assert f'value="{SIGNER_ORGANISATION}"' in body  # cơ quan ban hành
+    assert f'value="{SIGNER_NAME}"' in body  # người ký
+
+
+def test_a_file_changed_after_signing_says_so(client_for):
+    clerk = client_for("vanthu.stc")
+    response = upload_step(clerk, append_update(signed_pdf()))
+    body = text(clerk.get(response["Location"]))
+    assert "còn nguyên vẹn" in body
+    assert "có nội dung bổ sung sau khi ký" in body
+    assert "ký toàn bộ tệp" not in body
+
+
 def test_the_staged_files_belong_to_the_session_that_uploaded_them(client_for):
     response = upload_step(client_for("vanthu.stc"), make_pdf())
     other_session = client_for("vanthu.stc")
@@ -340,6 +367,23 @@ def test_the_same_file_again_is_announced_before_the_metadata(client_for):
     page = text(clerk.get(response["Location"]))
     assert "Văn bản này có vẻ đã được vào sổ" in page
     assert "số đến 1" in page
+
+
+def test_a_secret_document_goes_to_the_secret_register(client_for):
+    clerk = client_for("vanthu.stc")
+    response = register_through_pages(clerk, make_pdf("mat"), secrecy="1")
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert document.register.kind == Register.Kind.SECRET_INCOMING
+    assert "Mật" in text(clerk.get(response["Location"]))
+    # The archivist has no clearance: neither the document nor its register entry.
+    archivist = client_for("luutru.stc")
+    assert (
+        archivist.get(reverse("documents:detail", args=[document.pk])).status_code
+        == 404
+    )
+    entries = archivist.get(reverse("documents:register", args=[document.register_id]))
+    assert document.subject not in text(entries)
 
 
 def test_a_service_refusal_is_shown_on_the_field(client_for):
@@ -545,6 +589,19 @@ def test_a_draft_form_with_a_missing_signer_is_refused(client_for):
     )
     assert response.status_code == 400
     assert "Chưa lưu được" in text(response)
+    assert counts() == before
+
+
+def test_a_draft_above_the_writers_clearance_is_refused_on_the_form(client_for):
+    before = counts()
+    response = client_for("chuyenvien.stc").post(
+        reverse("documents:draft_new"), draft_content(secrecy="1")
+    )
+    assert response.status_code == 403
+    body = text(response)
+    assert "Chưa lưu được" in body
+    assert "độ mật" in body
+    assert "V/v báo cáo tình hình thực hiện dự toán quý IV" in body  # kept as typed
     assert counts() == before
 
 
