@@ -9,6 +9,7 @@ import re
 import pikepdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEntry, Blob
@@ -22,7 +23,12 @@ from documents.models import (
     FileVersion,
     Register,
 )
-from documents.services import document_register_incoming, draft_create
+from documents.services import (
+    document_assign_number,
+    document_register_incoming,
+    draft_create,
+)
+from documents.views import XLSX
 from tests.documents.pdf_samples import (
     SIGNER_NAME,
     SIGNER_ORGANISATION,
@@ -540,6 +546,54 @@ def test_the_register_page_lists_its_entries_with_the_annex_iv_columns(client_fo
     assert "In sổ (PDF)" in body and "Xuất Excel (XLSX)" in body
 
 
+def test_the_register_prints_to_pdf_and_exports_to_xlsx(client_for):
+    pytest.importorskip("documents.exports")
+    register_directly("vanthu.stc", make_pdf())
+    register = Register.objects.get(organisation__code=STC)
+    client = client_for("lanhdao.stc")
+    period = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+
+    printed = client.get(reverse("documents:register_print", args=[register.pk]))
+    assert printed.status_code == 200
+    assert printed["Content-Type"] == "application/pdf"
+    assert printed["Content-Disposition"].startswith("inline;")
+    assert printed.content.startswith(b"%PDF")
+
+    exported = client.get(
+        reverse("documents:register_export", args=[register.pk]), period
+    )
+    assert exported.status_code == 200
+    assert exported["Content-Type"] == XLSX
+    assert exported["Content-Disposition"].startswith("attachment;")
+    assert ".xlsx" in exported["Content-Disposition"]
+    assert exported.content.startswith(b"PK")
+
+
+def test_the_outgoing_register_has_its_own_columns(client_for):
+    author = User.objects.get(username="chuyenvien.stc")
+    draft = draft_create(
+        organisation=author.organisation,
+        content={**draft_content(), "unit": None},
+        actor=author,
+    )
+    document_assign_number(
+        document=draft, actor=User.objects.get(username="vanthu.stc")
+    )
+    register = Register.objects.get(organisation__code=STC, kind=Register.Kind.OUTGOING)
+    body = text(
+        client_for("vanthu.stc").get(reverse("documents:register", args=[register.pk]))
+    )
+    for column in [
+        "Người ký",
+        "Nơi nhận",
+        "Đơn vị, người nhận bản lưu",
+        "Số lượng bản",
+    ]:
+        assert column in body
+    assert "01/STC" in body
+    assert "Ủy ban nhân dân tỉnh Lạc Hồng" in body
+
+
 def test_another_organisations_register_is_404(client_for):
     register_directly("vanthu.stc", make_pdf())
     register = Register.objects.get(organisation__code=STC)
@@ -706,3 +760,38 @@ def test_uploading_a_draft_that_is_not_a_pdf_changes_nothing(client_for):
 def test_the_organisation_codes_of_the_demo(demo):
     """The two agencies these tests use exist in the demo province."""
     assert Organisation.objects.filter(code__in=[STC, SNV]).count() == 2
+
+
+# --- Django's admin -----------------------------------------------------------
+
+
+@pytest.fixture
+def superuser_client(demo):
+    client = Client()
+    client.force_login(
+        User.objects.create_superuser(
+            username="root", email="root@example.invalid", password="x" * 12
+        )
+    )
+    return client
+
+
+def test_the_admin_shows_documents_read_only(superuser_client):
+    document = register_directly("vanthu.stc", make_pdf())
+    for model in [
+        "documenttype",
+        "register",
+        "document",
+        "documentfile",
+        "fileversion",
+        "draftcomment",
+    ]:
+        assert superuser_client.get(f"/admin/documents/{model}/").status_code == 200
+    page = superuser_client.get(
+        reverse("admin:documents_document_change", args=[document.pk])
+    )
+    assert page.status_code == 200
+    assert 'name="subject"' not in page.content.decode()
+    assert (
+        superuser_client.get(reverse("admin:documents_document_add")).status_code == 403
+    )
