@@ -260,18 +260,8 @@ def incoming_confirm(request, token: str):
         return redirect("documents:incoming_upload")
     organisation = request.user.organisation
     form = IncomingMetadataForm(request.POST or None, initial=_prefill(files[0].facts))
-    duplicates = []
+    duplicates = None
     if request.method != "POST":
-        # The same file registered before: say so now, not after all the typing.
-        duplicates = document_find_duplicates(
-            organisation=organisation,
-            organ_name="",
-            organ_id="",
-            code_number="",
-            code_notation="",
-            issued_date=None,
-            sha256s=[f.sha256 for f in files],
-        )
         return _confirm_page(request, token, files, form, duplicates, 200)
 
     status = INVALID
@@ -307,6 +297,17 @@ def incoming_confirm(request, token: str):
 
 
 def _confirm_page(request, token, files, form, duplicates, status):
+    if duplicates is None:
+        # The same file registered before: say so at once, not after the typing.
+        duplicates = document_find_duplicates(
+            organisation=request.user.organisation,
+            organ_name="",
+            organ_id="",
+            code_number="",
+            code_notation="",
+            issued_date=None,
+            sha256s=[f.sha256 for f in files],
+        )
     visible = set(
         document_list_visible(user=request.user)
         .filter(pk__in=[d.pk for d in duplicates])
