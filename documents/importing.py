@@ -151,13 +151,15 @@ def import_clerk(
                 roles__role=Role.VAN_THU,
             ).distinct()[:2]
         )
-        if len(clerks) != 1:
+        if not clerks:
             raise ImportRefused(
-                _(
-                    "%(org)s has %(n)s records clerks: name the one to import as "
-                    "with --as."
-                )
-                % {"org": organisation.name, "n": len(clerks) or _("no")}
+                _("%(org)s has no records clerk (văn thư).")
+                % {"org": organisation.name}
+            )
+        if len(clerks) > 1:
+            raise ImportRefused(
+                _("%(org)s has several records clerks: name one with --as.")
+                % {"org": organisation.name}
             )
         clerk = clerks[0]
     if (
