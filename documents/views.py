@@ -8,7 +8,7 @@ only through the permission-aware selectors, so what a person may not see is a 4
 Pages that only some roles may open (registering, drafting, the registers) answer
 403 to the others (documents.navigation)."""
 
-from datetime import date, datetime
+from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -20,7 +20,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -31,6 +30,7 @@ from directory.forms import add_service_errors
 from directory.selectors import roles_of
 
 from . import staging
+from .exports import register_export_filename, register_pdf, register_xlsx
 from .forms import (
     CommentForm,
     DateRangeForm,
@@ -467,48 +467,45 @@ def register_detail(request, pk: int):
     )
 
 
-def _export_name(register: Register, date_from: date | None, date_to, ext: str):
-    base = slugify(register.name.replace("đ", "d").replace("Đ", "D"))
-    period = (
-        "".join(f"-{d:%Y%m%d}" if d else "" for d in (date_from, date_to))
-        or f"-{register.year}"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export(request, pk: int, *, build, content_type: str, ext: str, inline: bool):
+    """One register over the period as a file (documents.exports), from the same
+    permission-aware entries as the page."""
+    register, _form, entries, date_from, date_to = _register_and_period(request, pk)
+    data = build(
+        register=register, entries=entries, date_from=date_from, date_to=date_to
     )
-    return f"{base}{period}.{ext}"
+    response = HttpResponse(data, content_type=content_type)
+    name = register_export_filename(
+        register=register, date_from=date_from, date_to=date_to, ext=ext
+    )
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @roles_required(REGISTER_READERS, REGISTER_READERS_ONLY)
 def register_print(request, pk: int):
     """In sổ: the register's entries of the period as a PDF to print and bind."""
-    from .exports import register_pdf
-
-    register, _form, entries, date_from, date_to = _register_and_period(request, pk)
-    data = register_pdf(
-        register=register, entries=entries, date_from=date_from, date_to=date_to
+    return _export(
+        request,
+        pk,
+        build=register_pdf,
+        content_type="application/pdf",
+        ext="pdf",
+        inline=True,
     )
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="{_export_name(register, date_from, date_to, "pdf")}"'
-    )
-    return response
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @roles_required(REGISTER_READERS, REGISTER_READERS_ONLY)
 def register_export(request, pk: int):
     """Xuất Excel: the same entries as a spreadsheet."""
-    from .exports import register_xlsx
-
-    register, _form, entries, date_from, date_to = _register_and_period(request, pk)
-    data = register_xlsx(
-        register=register, entries=entries, date_from=date_from, date_to=date_to
+    return _export(
+        request, pk, build=register_xlsx, content_type=XLSX, ext="xlsx", inline=False
     )
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_export_name(register, date_from, date_to, "xlsx")}"'
-    )
-    return response
 
 
 # ---------------------------------------------------------------------------

@@ -43,6 +43,8 @@ def live_demo(transactional_db, live_server, settings, tmp_path):
 
 def shoot(page, name: str, size: str) -> None:
     web.assert_fits_the_width(page)
+    # From the top, as the page first shows: the sticky preview stays in place.
+    page.evaluate("window.scrollTo(0, 0)")
     web.shoot(page, f"documents-{name}-{size}")
 
 
