@@ -20,7 +20,9 @@ register as one document took 2 GB), so the PDF is laid out in passes of
 `PDF_PASS_ROWS` rows: each pass but the last drops its last page and carries the
 rows on it into the next pass (rows never break across pages), the page counter
 continues from pass to pass, and pikepdf joins the pages. The result is the same
-register as one pass would give, with a bounded memory.
+register as one pass would give, with a bounded memory. Laying out is what
+takes the time (about 10 ms a row), so a page that prints a long period should
+hand the PDF to a background task.
 
 Printed fonts: the Latin + Vietnamese subsets of Liberation Serif from
 documents.fonts (never CSS "Times", which fontconfig may map to a font without
@@ -59,7 +61,9 @@ CHUNK_SIZE = 500
 """Documents fetched per database round trip."""
 
 PDF_PASS_ROWS = 600
-"""Rows laid out per WeasyPrint pass (about 150 MB of memory at most)."""
+"""Rows laid out per WeasyPrint pass. Measured: a 10,000-row register (589
+pages) in about 2 minutes (10-14 ms a row on 2 cores) with the whole test process
+under 400 MB; as one pass, 2.1 GB. The XLSX of the same rows takes 2 seconds."""
 
 FONT_FAMILY = f'"{fonts.FAMILY}", "Liberation Serif", serif'
 
