@@ -13,14 +13,17 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Role
 
-from .permissions import DRAFT_READERS, DRAFTERS, INCOMING_READERS, REGISTRARS
+from .permissions import (
+    DRAFT_READERS,
+    DRAFTERS,
+    INCOMING_READERS,
+    REGISTER_READERS,
+    REGISTRARS,
+)
 
 # Văn thư, leaders and archivists work with incoming documents; a unit leader
 # sees the ones handed to their unit.
 INCOMING_LIST_ROLES = (*INCOMING_READERS, Role.LANH_DAO_DON_VI)
-# The registers (sổ đăng ký) are kept by the văn thư and read by the agency's
-# leaders and archivists.
-REGISTER_READERS = INCOMING_READERS
 INCOMING_REGISTRARS = REGISTRARS
 DRAFT_WRITERS = DRAFTERS
 DRAFT_LIST_ROLES = tuple(dict.fromkeys((*DRAFTERS, *DRAFT_READERS)))

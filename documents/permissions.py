@@ -14,6 +14,8 @@ CHANGE_DOCUMENT_CODENAME = "change_document"
 
 # Roles that see every registered incoming document of their organisation.
 INCOMING_READERS = (Role.VAN_THU, Role.LANH_DAO_CO_QUAN, Role.LUU_TRU_VIEN)
+# Roles that keep (văn thư) and read (leaders, archivists) the registers.
+REGISTER_READERS = INCOMING_READERS
 # Roles that may register incoming documents and number outgoing ones.
 REGISTRARS = (Role.VAN_THU,)
 # Roles that see every draft of their organisation (to comment and approve).

@@ -6,8 +6,10 @@ from datetime import date
 from django.db.models import QuerySet
 from guardian.shortcuts import get_objects_for_user
 
+from directory.selectors import roles_of
+
 from .models import Document, DocumentType, Register
-from .permissions import VIEW_DOCUMENT
+from .permissions import REGISTER_READERS, VIEW_DOCUMENT
 
 
 def document_list_visible(*, user) -> QuerySet[Document]:
@@ -34,9 +36,11 @@ def document_types_in_use() -> QuerySet[DocumentType]:
 
 
 def register_list_visible(*, user) -> QuerySet[Register]:
-    """Registers of the user's organisation (văn thư, leaders and archivists keep
-    and read them)."""
+    """Registers of the user's organisation, for those who keep and read them
+    (văn thư, leaders, archivists)."""
     if not user.is_authenticated or not user.organisation_id:
+        return Register.objects.none()
+    if not roles_of(user=user) & set(REGISTER_READERS):
         return Register.objects.none()
     return Register.objects.filter(organisation_id=user.organisation_id)
 

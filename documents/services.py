@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from core.audit import audit_record
-from core.blobstore import blob_put
+from core.blobstore import blob_put, get_blob_store
 from core.outbox import outbox_publish
 from directory.models import Organisation, Unit, User
 from directory.permissions import role_group_name
@@ -714,6 +714,27 @@ def draft_comment_add(*, version: DraftVersion, text: str, actor: User) -> Draft
         details={"version": version.number, "comment": comment.pk},
     )
     return comment
+
+
+# ---------------------------------------------------------------------------
+# Access log
+
+
+def document_file_open(
+    *, version: FileVersion, actor: User, on_behalf_of: User | None = None
+):
+    """Open a stored file version for reading, and record who opened it (the
+    access log of Phụ lục VI). The caller has checked that the actor may see the
+    document; the returned stream verifies the blob's hash as it is read."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            action="document.file_open",
+            obj=version.file.document,
+            details={"version": version.pk, "sha256": version.blob_id},
+        )
+    return get_blob_store().open(version.blob_id)
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from core.blobstore import get_blob_store
 from directory.forms import add_service_errors
 from directory.selectors import roles_of
 
@@ -57,6 +56,7 @@ from .selectors import (
 )
 from .services import (
     DuplicateDocument,
+    document_file_open,
     document_find_duplicates,
     document_register_incoming,
     draft_comment_add,
@@ -415,7 +415,9 @@ def file_download(request, pk: int, version_pk: int):
         FileVersion.objects.filter(file__document=document), pk=version_pk
     )
     return _file_response(
-        get_blob_store().open(version.blob_id),
+        document_file_open(
+            version=version, actor=request.user, on_behalf_of=request.acting_for
+        ),
         version.filename,
         inline=request.GET.get("inline") == "1",
         content_type=version.content_type or "application/pdf",

@@ -25,6 +25,7 @@ from documents.selectors import document_list_visible
 from documents.services import (
     DuplicateDocument,
     document_assign_number,
+    document_file_open,
     document_register_incoming,
     draft_comment_add,
     draft_create,
@@ -145,6 +146,22 @@ class TestIncomingRegistration:
             OutboxEvent.objects.filter(topic="documents.incoming_registered").count()
             == 2
         )
+
+    def test_opening_a_file_is_logged_with_both_people(self, stc, clerk):
+        data = make_pdf("Nhat ky truy cap")
+        document = document_register_incoming(
+            organisation=stc, main_file=upload(data), metadata=metadata(), actor=clerk
+        )
+        version = FileVersion.objects.get(file__document=document)
+        deputy = User.objects.get(username="pholanhdao.stc")
+        director = User.objects.get(username="lanhdao.stc")
+        with document_file_open(
+            version=version, actor=deputy, on_behalf_of=director
+        ) as stream:
+            assert stream.read() == data
+        entry = AuditEntry.objects.get(action="document.file_open")
+        assert (entry.actor, entry.on_behalf_of) == (deputy, director)
+        assert entry.details["sha256"] == version.blob_id
 
     def test_who_sees_the_registered_document(self, stc, clerk):
         document = document_register_incoming(
