@@ -213,3 +213,37 @@ VANTHU_PDF_MAX_STREAM_RATIO = env.int("VANTHU_PDF_MAX_STREAM_RATIO", default=110
 # limit plus a few attachments' worth of form data.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Signing (signing app: keys, certificates, PAdES, validation) -----------------
+# Trust roots: PEM/DER files of the CA roots that signatures must chain to (the Ban
+# Cơ yếu Chính phủ roots in production). Empty with demo data allowed: the demo
+# PKI's root. VANTHU_TSA_URL: the RFC 3161 timestamp service (empty: the demo TSA).
+VANTHU_TRUST_ROOTS = env.list("VANTHU_TRUST_ROOTS", default=[])
+VANTHU_TSA_URL = env("VANTHU_TSA_URL", default="")
+# hard-fail: a signature whose certificate's revocation status cannot be
+# established is not valid (never the soft-fail default for official decisions).
+VANTHU_REVOCATION_MODE = env("VANTHU_REVOCATION_MODE", default="hard-fail")
+# Seconds for one OCSP, CRL or TSA request.
+VANTHU_SIGNING_HTTP_TIMEOUT = env.int("VANTHU_SIGNING_HTTP_TIMEOUT", default=10)
+# A revocation status read from OCSP/CRL is reused for this many seconds.
+VANTHU_REVOCATION_CACHE_SECONDS = env.int(
+    "VANTHU_REVOCATION_CACHE_SECONDS", default=3600
+)
+# Certificates expiring within this many days are listed as expiring.
+VANTHU_CERT_EXPIRY_WARNING_DAYS = env.int("VANTHU_CERT_EXPIRY_WARNING_DAYS", default=30)
+# A two-phase (remote) signature must come back within this many seconds.
+VANTHU_PENDING_SIGNATURE_SECONDS = env.int(
+    "VANTHU_PENDING_SIGNATURE_SECONDS", default=900
+)
+# The PKCS#11 module of the HSM or tokens (e.g. /usr/lib/softhsm/libsofthsm2.so).
+VANTHU_PKCS11_MODULE = env("VANTHU_PKCS11_MODULE", default="")
+# The demo PKI (make run and tests only, VANTHU_ALLOW_DEMO): where its keys and
+# state live, and the address its OCSP responder, CRLs and TSA are served at (the
+# certificates point there). Default: this server's /demo-pki/ on VANTHU_PORT.
+VANTHU_PKI_DIR = Path(env("VANTHU_PKI_DIR", default=str(VAR_DIR / "pki")))
+VANTHU_DEMO_PKI_URL = env(
+    "VANTHU_DEMO_PKI_URL",
+    default=f"http://127.0.0.1:{env('VANTHU_PORT', default='8000')}/demo-pki",
+)
+# Passphrase of the demo PKCS#12 files; empty: the demo people's password.
+VANTHU_DEMO_PKI_PASSPHRASE = env("VANTHU_DEMO_PKI_PASSPHRASE", default="")

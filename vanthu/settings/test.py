@@ -45,3 +45,7 @@ VANTHU_DEMO_PASSWORD = "demo-test-password"  # noqa: S105 - test settings only
 # pytest-django's live_server serves static files itself; WhiteNoise would only
 # warn that nothing was collected.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+
+# --- Signing: tests serve the demo PKI on loopback (tests/signing/conftest.py);
+# a request that gets no answer fails fast.
+VANTHU_SIGNING_HTTP_TIMEOUT = 5
