@@ -5,6 +5,9 @@ App-specific fixtures live in tests/<app>/conftest.py."""
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
+
+from directory.models import User
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +40,25 @@ def _demo_for_module(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo(_demo_for_module, db):
     """The demo province of `manage.py seed_demo` (tỉnh Lạc Hồng)."""
+
+
+@pytest.fixture
+def person(demo):
+    """A demo person by login, e.g. person("vanthu.stc")."""
+
+    def get(username: str) -> User:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def client_for(demo):
+    """A test client signed in as a demo person, in Vietnamese (the default)."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return make

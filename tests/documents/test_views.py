@@ -36,11 +36,9 @@ from tests.documents.pdf_samples import (
     append_update,
     signed_pdf,
 )
-from tests.web import conftest as web_fixtures
 
 # Clients signed in as demo people (the demo province fixtures are in
 # tests/conftest.py).
-client_for = web_fixtures.client_for
 
 STC = "000.00.02.H99"
 SNV = "000.00.03.H99"

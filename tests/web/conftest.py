@@ -3,36 +3,9 @@ and what the browser tests need (Playwright's sync API in the test process)."""
 
 import os
 
-import pytest
-from django.test import Client
-
-from directory.models import User
-
 # Playwright's sync API runs an event loop in the test's thread; Django refuses
 # database access from a thread with a running loop unless this is set. Only the
 # browser tests use it, and they reach the live server over real HTTP.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 DEMO_PASSWORD = "demo-test-password"  # noqa: S105 - VANTHU_DEMO_PASSWORD of test settings
-
-
-@pytest.fixture
-def person(demo):
-    """A demo person by login, e.g. person("vanthu.stc")."""
-
-    def get(username: str) -> User:
-        return User.objects.get(username=username)
-
-    return get
-
-
-@pytest.fixture
-def client_for(demo):
-    """A test client signed in as a demo person, in Vietnamese (the default)."""
-
-    def make(username: str) -> Client:
-        client = Client()
-        client.force_login(User.objects.get(username=username))
-        return client
-
-    return make
