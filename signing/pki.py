@@ -165,6 +165,44 @@ def _new_serial() -> int:
     return secrets.randbits(63) | (1 << 62)
 
 
+_key_cache_installed = False
+
+
+def _install_key_cache() -> None:
+    """certomancer parses the private key again for every signature it makes
+    (certificate, CRL, OCSP response, timestamp): ≈30 ms of OpenSSL key checks
+    each for RSA-2048, the pitfall of signing-stack.md §10.2. Its crypto backend
+    is a module global; this replaces it, once per process, with one that keeps
+    the parsed keys. Only certomancer (the demo PKI) uses that backend."""
+    global _key_cache_installed
+    if _key_cache_installed:
+        return
+    from certomancer import crypto_utils
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    class CachingBackend(crypto_utils.PycaCryptographyBackend):
+        def __init__(self):
+            self._keys: dict[bytes, object] = {}
+            self._lock = threading.Lock()
+
+        def generic_sign(self, private_key, tbs_bytes, sd_algo):
+            if sd_algo.signature_algo != "rsassa_pkcs1v15":
+                return super().generic_sign(private_key, tbs_bytes, sd_algo)
+            der = private_key.dump()
+            with self._lock:
+                key = self._keys.get(der)
+                if key is None:
+                    key = self._keys[der] = serialization.load_der_private_key(
+                        der, password=None
+                    )
+            hash_algo = getattr(hashes, sd_algo.hash_algo.upper())()
+            return key.sign(tbs_bytes, padding.PKCS1v15(), hash_algo)
+
+    crypto_utils.CRYPTO_BACKEND = CachingBackend()
+    _key_cache_installed = True
+
+
 class DemoPki:
     """A demo PKI on disk, loaded for use. Build or complete one with
     `demo_pki_ensure`; load an existing one with `DemoPki(directory)`."""
@@ -327,6 +365,7 @@ class DemoPki:
         """certomancer's PKIArchitecture of this PKI."""
         from certomancer.registry import ArchLabel, CertomancerConfig
 
+        _install_key_cache()
         config = CertomancerConfig(
             self._config(),
             key_search_dir=str(self.directory / "keys"),
@@ -355,6 +394,23 @@ class DemoPki:
     @property
     def tsa_cert(self) -> x509.Certificate:
         return self.cert(TSA)
+
+    def offline_validation_context(self, *, at: datetime | None = None):
+        """A ValidationContext that needs no server: the demo root as trust anchor
+        and the current CRLs of both CAs, hard-fail revocation, no fetching."""
+        from certomancer.registry import ServiceLabel
+        from pyhanko_certvalidator import ValidationContext
+
+        at = at or datetime.now(UTC)
+        with self._lock:
+            registry = self.arch.service_registry
+            crls = [registry.get_crl(ServiceLabel(n), at) for n in (ROOT, ISSUING_CA)]
+        return ValidationContext(
+            trust_roots=[self.root_cert],
+            crls=crls,
+            allow_fetching=False,
+            revocation_mode="hard-fail",
+        )
 
     def root_pem(self) -> bytes:
         return pem.armor("CERTIFICATE", self.root_cert.dump())

@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("workflow.urls")),
     path("", include("documents.urls")),
+    # The demo PKI's OCSP, CRLs and TSA (make run and tests only; 404 otherwise).
+    path("demo-pki/", include("signing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
