@@ -62,6 +62,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields as sig_fields
 from pyhanko.sign import signers as pyhanko_signers
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
@@ -355,18 +356,34 @@ class Pkcs12Signer(Signer):
             )
         except (ValueError, TypeError):
             raise WrongPassphrase() from None
-        if private_key is None or cert is None:
-            raise SigningError(
-                _("The PKCS#12 file holds no private key with its certificate.")
+        if private_key is None:
+            raise SigningError(_("The PKCS#12 file holds no private key."))
+        public_der = private_key.public_key().public_bytes(
+            serialization.Encoding.DER,
+            serialization.PublicFormat.SubjectPublicKeyInfo,
+        )
+        if cert is None:
+            # Files from some tools do not mark the key's own certificate: take
+            # the one whose public key is the key's.
+            cert = next(
+                (
+                    c
+                    for c in others
+                    if c.public_key().public_bytes(
+                        serialization.Encoding.DER,
+                        serialization.PublicFormat.SubjectPublicKeyInfo,
+                    )
+                    == public_der
+                ),
+                None,
             )
+            if cert is None:
+                raise KeyMismatch()
+            others = [c for c in others if c is not cert]
         if not isinstance(private_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             raise SigningError(_("Only RSA and ECDSA keys are supported."))
         certificate = x509.Certificate.load(
             cert.public_bytes(serialization.Encoding.DER)
-        )
-        public_der = private_key.public_key().public_bytes(
-            serialization.Encoding.DER,
-            serialization.PublicFormat.SubjectPublicKeyInfo,
         )
         if public_der != _public_key_der(certificate):
             raise KeyMismatch()
@@ -464,7 +481,7 @@ class Pkcs11Signer(Signer):
         try:
             challenge = secrets.token_bytes(32)
             value = asyncio.run(signer.async_sign_raw(challenge, MD_ALGORITHM))
-        except (RuntimeError, pyhanko_signers.SigningError):
+        except (RuntimeError, PyHankoSigningError):
             # No key with that id or label in the token, or the token went away.
             result.close()
             raise SignerUnavailable() from None
@@ -661,7 +678,7 @@ async def async_sign_pdf(
         )
     except TimestampRequestError:
         raise TimestampUnavailable() from None
-    except pyhanko_signers.SigningError as exc:
+    except PyHankoSigningError as exc:
         if "could not be validated" in str(exc):
             raise CertificateUntrusted() from None
         raise SigningError() from exc
@@ -848,7 +865,7 @@ async def async_two_phase_finish(
             ),
             signed_cms,
         )
-    except pyhanko_signers.SigningError as exc:
+    except PyHankoSigningError as exc:
         raise SigningError() from exc
     data = out.getvalue()
     if level in ("LT", "LTA"):

@@ -252,3 +252,5 @@ VANTHU_DEMO_PKI_URL = env(
 )
 # Passphrase of the demo PKCS#12 files; empty: the demo people's password.
 VANTHU_DEMO_PKI_PASSPHRASE = env("VANTHU_DEMO_PKI_PASSPHRASE", default="")
+# pyHanko's revocation fetchers log every OCSP and CRL request at INFO.
+LOGGING["loggers"]["pyhanko_certvalidator"] = {"level": "WARNING"}
