@@ -441,6 +441,13 @@ class DemoPki:
     def expired_label(self) -> str:
         return next(e.label for e in self._state.entities if e.variant == "expired")
 
+    def serial_of(self, label: str) -> int:
+        """The serial number of certificate `label`, without issuing it."""
+        entity = self._state.get(label)
+        if entity is None:
+            raise DemoPkiError(f"The demo PKI has no certificate {label!r}.")
+        return entity.serial
+
     def subject_of(self, label: str) -> DemoSubject:
         e = self._state.get(label)
         if e is None or e.kind == "ca":
@@ -583,6 +590,7 @@ def demo_pki_ensure(
     keys_dir = directory / "keys"
     keys_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
+    os.chmod(keys_dir, 0o700)
     password = _key_password(directory)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     base_url = base_url.rstrip("/")

@@ -693,6 +693,18 @@ def signature_complete_remote(
 # --- The demo PKI's certificates ---------------------------------------------------
 
 
+def _reactivate(certificate: Certificate) -> None:
+    certificate.is_active = True
+    certificate.deactivated_at = None
+    certificate.save(update_fields=["is_active", "deactivated_at"])
+    audit_record(
+        actor=None,
+        action="signing.certificate_reactivated",
+        obj=certificate,
+        details={"fingerprint": certificate.fingerprint},
+    )
+
+
 def demo_certificates_register(*, pki) -> list[Certificate]:
     """Register every demo leader's and demo organisation's certificate of `pki`
     (signing.pki.DemoPki) as a PKCS#12 file with the demo passphrase; a holder's
@@ -701,13 +713,26 @@ def demo_certificates_register(*, pki) -> list[Certificate]:
     from .pki import demo_pkcs12_passphrase
 
     passphrase = demo_pkcs12_passphrase()
-    vc = pki.offline_validation_context()
+    vc = None  # made at the first registration: building CRLs loads every key
     created = []
     for label in pki.labels(kind="person") + pki.labels(kind="organisation"):
-        cert = pki.cert(label)
-        if Certificate.objects.filter(fingerprint=cert.sha256.hex()).exists():
-            continue
         subject = pki.subject_of(label)
+        holder_q = (
+            {"person__username": subject.ref}
+            if subject.kind == "person"
+            else {"organisation__code": subject.ref}
+        )
+        serial = format(pki.serial_of(label), "X")
+        current = Certificate.objects.filter(
+            is_demo=True, is_active=True, serial=serial, **holder_q
+        )
+        # Issuing a certificate costs key operations: skip the ones registered
+        # already for the PKI's present address.
+        if any(
+            all(url.startswith(pki.base_url) for url in certificate_x509(row).ocsp_urls)
+            for row in current
+        ):
+            continue
         if subject.kind == "person":
             holder = {"person": User.objects.filter(username=subject.ref).first()}
         else:
@@ -716,13 +741,21 @@ def demo_certificates_register(*, pki) -> list[Certificate]:
             }
         if next(iter(holder.values())) is None:
             continue
+        cert = pki.cert(label)
+        known = Certificate.objects.filter(fingerprint=cert.sha256.hex()).first()
         with transaction.atomic():
             for old in Certificate.objects.filter(
                 is_demo=True, is_active=True, **holder
-            ):
+            ).exclude(pk=getattr(known, "pk", None)):
                 certificate_deactivate(
                     certificate=old, actor=None, reason="demo PKI issued again"
                 )
+            if known is not None:
+                # Issued before for this address (the port changed and back).
+                if not known.is_active:
+                    _reactivate(known)
+                continue
+            vc = vc or pki.offline_validation_context()
             created.append(
                 certificate_register_pkcs12(
                     data=pki.pkcs12(label, passphrase.encode()),
