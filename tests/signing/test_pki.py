@@ -159,7 +159,7 @@ def test_django_serves_nothing_where_demo_data_is_off(demo_pki, settings):
 
 @pytest.mark.slow
 def test_demo_pki_command_registers_the_demo_certificates_once(
-    demo, demo_pki, settings, tmp_path
+    demo, demo_pki, pki_server, settings, tmp_path
 ):
     import shutil
 
@@ -171,8 +171,26 @@ def test_demo_pki_command_registers_the_demo_certificates_once(
     assert rows.filter(organisation__code=STC).count() == 1
     assert rows.count() == len(demo_pki.labels(kind="person")) + 7
     assert {r.key_backend for r in rows} == {KeyBackend.PKCS12}
+    count = rows.count()
     call_command("demo_pki", stdout=io.StringIO())
-    assert Certificate.objects.count() == rows.count()
+    assert Certificate.objects.count() == count
+
+    # Another port: issued again for the new address, the old ones put aside;
+    # back to the first port: the first ones are in use again.
+    first = set(rows.values_list("pk", flat=True))
+    settings.VANTHU_DEMO_PKI_URL = "http://127.0.0.1:8999/demo-pki"
+    call_command("demo_pki", stdout=io.StringIO())
+    active = Certificate.objects.filter(is_active=True)
+    assert active.count() == count and not first & set(
+        active.values_list("pk", flat=True)
+    )
+    settings.VANTHU_DEMO_PKI_URL = pki_server.base_url
+    call_command("demo_pki", stdout=io.StringIO())
+    assert (
+        set(Certificate.objects.filter(is_active=True).values_list("pk", flat=True))
+        == first
+    )
+    assert Certificate.objects.count() == 2 * count
 
 
 def test_demo_pki_command_is_refused_where_demo_data_is_off(settings):
