@@ -272,8 +272,17 @@ async def async_validate_pdf(pdf: bytes, *, validation_context=None) -> PdfRepor
 
 
 def validate_pdf(pdf: bytes, *, validation_context=None) -> PdfReport:
-    """Synchronous `async_validate_pdf`."""
-    return asyncio.run(async_validate_pdf(pdf, validation_context=validation_context))
+    """Synchronous `async_validate_pdf`. A validation context passed in is closed
+    afterwards: its HTTP session belonged to the event loop that ends here."""
+
+    async def run():
+        try:
+            return await async_validate_pdf(pdf, validation_context=validation_context)
+        finally:
+            if validation_context is not None:
+                await validation_context.aclose()
+
+    return asyncio.run(run())
 
 
 def _fmt_time(value: datetime | None) -> str:
