@@ -178,3 +178,39 @@ def test_missing_token_or_key(token):
             key_id=b"\x09",
             certificate=token["rsa"],
         )
+
+
+def test_register_the_token_key_and_sign_through_the_registry(
+    token, demo, demo_pki, draft_pdf, settings
+):
+    from directory.models import User
+    from signing import services
+    from signing.models import KeyBackend
+
+    settings.VANTHU_PKCS11_MODULE = _module()
+    leader = User.objects.get(username="lanhdao.stc")
+    with pytest.raises(s.WrongPin):
+        services.certificate_register_pkcs11(
+            certificate_der=token["ec"].dump(),
+            chain_der=[demo_pki.issuing_ca_cert.dump()],
+            token_label=TOKEN,
+            key_id=b"\x02",
+            pin="0000",
+            person=leader,
+            actor=leader,
+        )
+    row = services.certificate_register_pkcs11(
+        certificate_der=token["ec"].dump(),
+        chain_der=[demo_pki.issuing_ca_cert.dump()],
+        token_label=TOKEN,
+        key_id=b"\x02",
+        pin=PIN,
+        person=leader,
+        actor=leader,
+    )
+    assert row.key_backend == KeyBackend.PKCS11 and row.pkcs11_key_id == "02"
+    signer = services.signer_for(certificate=row, secret=PIN)
+    assert isinstance(signer, s.Pkcs11Signer)
+    signed = s.sign_pdf(pdf=draft_pdf, signer=signer, field_name="chu_ky_lanh_dao")
+    (report,) = validate_pdf(signed).signatures
+    assert report.ok
