@@ -591,12 +591,12 @@ def _check_level(level: str) -> None:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
 
 
-def _blank_appearance():
-    """An empty appearance for a visible field when no stamp is asked for: no
-    text in pyHanko's Latin-only default font."""
-    from pyhanko import stamp
+def _keep_appearance():
+    """No stamp asked for: keep the field's own appearance (the draft's fields
+    carry a blank one), instead of pyHanko's default stamp in a Latin-only font."""
+    from pyhanko.stamp import NoOpStampStyle
 
-    return stamp.TextStampStyle(stamp_text="", border_width=0)
+    return NoOpStampStyle()
 
 
 def _metadata(*, field_name, level, certify, docmdp, validation_context):
@@ -631,12 +631,12 @@ async def async_sign_pdf(
     """Sign `pdf` into its existing empty signature field `field_name` and return
     the signed file (an incremental update of `pdf`).
 
-    `signer` is a Vanthu Signer (or a bare pyHanko signer); `appearance` a pyHanko
-    stamp style (None: an empty appearance); `timestamper` is needed from level T
-    on; `validation_context` (signing.trust.validation_context) is needed for LT
-    and LTA and, when given, the signer's certificate is validated (trust and
-    revocation) before signing. Raises a SigningError and produces nothing on any
-    failure."""
+    `signer` is a Vanthu Signer (or a bare pyHanko signer); `appearance` a
+    pyHanko stamp style (None: the field's own appearance is kept);
+    `timestamper` is needed from level T on; `validation_context`
+    (signing.trust.validation_context) is needed for LT and LTA and, when
+    given, the signer's certificate is validated (trust and revocation) before
+    signing. Raises a SigningError and produces nothing on any failure."""
     _check_level(level)
     if isinstance(signer, Signer):
         if not signer.immediate:
@@ -668,7 +668,7 @@ async def async_sign_pdf(
         ),
         signer=backend,
         timestamper=timestamper if level != "B" else None,
-        stamp_style=appearance or _blank_appearance(),
+        stamp_style=appearance or _keep_appearance(),
     )
     try:
         out = await pdf_signer.async_sign_pdf(
@@ -797,7 +797,7 @@ async def async_two_phase_prepare(
             validation_context=None,
         ),
         signer=external,
-        stamp_style=appearance or _blank_appearance(),
+        stamp_style=appearance or _keep_appearance(),
     )
     prepared, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
         IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
