@@ -28,6 +28,7 @@ run: setup
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py seed_demo
 	@$(BIN)/python manage.py build_fonts
+	@$(BIN)/python manage.py demo_pki
 	@$(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo ""
 	@echo "Vanthu starts on http://127.0.0.1:$${VANTHU_PORT:-8000}/ (web, worker, beat). Stop with Ctrl-C."

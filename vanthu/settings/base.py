@@ -200,6 +200,7 @@ LOGGING = {
         # WeasyPrint logs every page it lays out at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }
 
