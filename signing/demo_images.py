@@ -116,57 +116,53 @@ def _stroke(draw: ImageDraw.ImageDraw, points, width: float) -> None:
 
 @functools.lru_cache(maxsize=64)
 def demo_signature_png(full_name: str) -> bytes:
-    """A blue demo signature of `full_name` on a transparent background (PNG,
-    about 2.3:1 like the leader's signature box)."""
+    """A blue demo signature of `full_name` on a transparent background (PNG at
+    300 dpi): the name in a slanted italic, a looping flourish under it that
+    rises past its end, and a faint "DEMO" across."""
     name = unicodedata.normalize("NFC", " ".join(full_name.split()))
     if not name:
         raise ValueError("a signature needs a name")
     s = _SUPERSAMPLE
     size = 120 * s
     font = _font("italic", size)
-    left, top, right, bottom = font.getbbox(name, anchor="ls")
+    left, _top, right, _bottom = font.getbbox(name, anchor="ls")
     text_w = right - left
-    pad = 40 * s
-    width = text_w + 2 * pad + size
-    height = round(size * 2.6)
-    baseline = round(height * 0.58)
+    pad = 60 * s
+    width = round(text_w + 2 * pad + 0.9 * size)
+    height = round(size * 3.2)
+    baseline = round(height * 0.55)
     mask = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(mask)
-    x0 = pad + size // 3
-    # The name, a little bolder than the italic (a pen, not type).
+    x0 = pad + 0.3 * size
+    # Drawn a little bolder than the italic: a pen, not type.
     draw.text(
         (x0 - left, baseline), name, font=font, fill=255, anchor="ls", stroke_width=s
     )
-    # The flourish: from under the first letter, a loop back and a long tail
-    # under the whole name, rising at the end.
-    start = (x0 + 0.05 * text_w, baseline + 0.05 * size)
-    below = baseline + 0.45 * size
+    # The flourish: from the foot of the first letter, a loop and a half down
+    # and back, then a long stroke under the name, rising past its end.
+    rx, ry, drift = 0.32 * size, 0.42 * size, 0.55 * size
+    cx, cy = x0 + 0.12 * size, baseline + ry
+    loop = []
+    for i in range(97):
+        t = i / 96
+        theta = -math.pi / 2 - 3 * math.pi * t  # anticlockwise on the page
+        loop.append((cx + drift * t + rx * math.cos(theta), cy + ry * math.sin(theta)))
+    _stroke(draw, loop, 5.5 * s)
+    start = loop[-1]
     _stroke(
         draw,
         _bezier(
             [
                 start,
-                (x0 - 0.25 * size, below + 0.35 * size),
-                (x0 + 0.35 * text_w, below + 0.25 * size),
-                (x0 + 0.55 * text_w, below - 0.05 * size),
+                (start[0] + 0.35 * text_w, start[1] - 0.05 * size),
+                (x0 + text_w + 0.35 * size, baseline + 0.55 * size),
+                (x0 + text_w + 1.0 * size, baseline - 0.9 * size),
             ]
         ),
-        5.5 * s,
+        5 * s,
     )
-    _stroke(
-        draw,
-        _bezier(
-            [
-                (x0 + 0.55 * text_w, below - 0.05 * size),
-                (x0 + 0.75 * text_w, below - 0.25 * size),
-                (x0 + 0.95 * text_w, below + 0.05 * size),
-                (x0 + text_w + 0.55 * size, baseline - 0.55 * size),
-            ]
-        ),
-        4.5 * s,
-    )
-    # Slant the whole signature a little more than the italic does.
-    shear = 0.18
+    # Slanted a little more than the italic.
+    shear = 0.15
     mask = mask.transform(
         mask.size,
         Image.Transform.AFFINE,
@@ -178,25 +174,20 @@ def demo_signature_png(full_name: str) -> bytes:
         (max(1, mask.width // s), max(1, mask.height // s)),
         Image.Resampling.LANCZOS,
     )
-    # A little margin so the strokes never touch the image's edge.
+    # A little margin so that no stroke touches the image's edge.
     margin = 6
     framed = Image.new("L", (mask.width + 2 * margin, mask.height + 2 * margin), 0)
     framed.paste(mask, (margin, margin))
-    # A faint "DEMO" across it: visible when looked for, not over the name.
+    # A faint "DEMO" across it: plain when looked for, never over the strokes.
     demo = Image.new("L", framed.size, 0)
-    demo_font = _font("bold", framed.height * 0.42)
     ImageDraw.Draw(demo).text(
         (framed.width / 2, framed.height / 2),
         "DEMO",
-        font=demo_font,
-        fill=46,
+        font=_fit_font("DEMO", "bold", framed.height * 0.45, framed.width * 0.6, 0),
+        fill=52,
         anchor="mm",
     )
-    combined = Image.composite(
-        Image.new("L", framed.size, 255),
-        demo,
-        framed,
-    )
+    combined = Image.composite(Image.new("L", framed.size, 255), demo, framed)
     return _png(_coloured(combined, SIGNATURE_BLUE), dpi=300)
 
 
@@ -233,36 +224,36 @@ def _arc_text(
     text: str,
     font: ImageFont.FreeTypeFont,
     centre: float,
-    radius: float,
+    baseline_radius: float,
     *,
     upper: bool,
     tracking: float,
-) -> None:
-    """Set `text` along a circle of `radius` (the baseline for the upper arc, the
-    cap line for the lower one), centred on the top or the bottom, reading left
-    to right; `tracking` is extra space between letters in pixels."""
+) -> float:
+    """Set `text` on a circle of `baseline_radius` around (centre, centre),
+    centred on the top (letters' tops outwards) or on the bottom (tops towards
+    the centre), reading left to right either way; `tracking` is extra space
+    between letters in pixels. Returns half the angle the text spans, in
+    radians."""
     ascent, descent = font.getmetrics()
     advances = [font.getlength(c) + tracking for c in text]
     total = sum(advances) - tracking
-    # On the lower arc the letters stand with their tops towards the centre, so
-    # the circle through their baselines is further out.
-    cap = font.getbbox("H", anchor="ls")[1]  # negative: cap height above baseline
-    base_radius = radius if upper else radius - cap
+    # Letters are spaced along the circle through their middle, half a cap
+    # height from the baseline: outwards on top, inwards at the bottom.
+    half_cap = -font.getbbox("H", anchor="ls")[1] / 2
+    middle_radius = baseline_radius + (half_cap if upper else -half_cap)
     position = -total / 2
     for char, advance in zip(text, advances, strict=True):
         middle = position + (advance - tracking) / 2
         position += advance
         if char == " ":
             continue
-        angle = middle / base_radius  # radians from the top (or bottom)
+        angle = middle / middle_radius  # radians from the top (or the bottom)
         if upper:
-            theta = -math.pi / 2 + angle
-            rotation = -math.degrees(angle)
+            theta, rotation = -math.pi / 2 + angle, -math.degrees(angle)
         else:
-            theta = math.pi / 2 - angle
-            rotation = math.degrees(angle)
+            theta, rotation = math.pi / 2 - angle, math.degrees(angle)
         glyph, pad = _glyph(char, font, ascent, descent)
-        # The glyph's baseline centre, in the glyph image.
+        # The middle of the glyph's baseline, in the glyph image.
         gx = pad + (advance - tracking) / 2
         gy = pad + ascent
         rotated = glyph.rotate(rotation, resample=Image.Resampling.BICUBIC, expand=True)
@@ -271,13 +262,12 @@ def _arc_text(
         w, h = glyph.size
         rad = math.radians(rotation)
         dx, dy = gx - w / 2, gy - h / 2
-        rx = dx * math.cos(rad) + dy * math.sin(rad)
-        ry = -dx * math.sin(rad) + dy * math.cos(rad)
-        px = rotated.width / 2 + rx
-        py = rotated.height / 2 + ry
-        x = centre + base_radius * math.cos(theta)
-        y = centre + base_radius * math.sin(theta)
+        px = rotated.width / 2 + dx * math.cos(rad) + dy * math.sin(rad)
+        py = rotated.height / 2 - dx * math.sin(rad) + dy * math.cos(rad)
+        x = centre + baseline_radius * math.cos(theta)
+        y = centre + baseline_radius * math.sin(theta)
         mask.paste(255, (round(x - px), round(y - py)), rotated)
+    return total / 2 / middle_radius
 
 
 def _fit_font(text: str, style: str, size: float, max_length: float, tracking: float):
@@ -339,11 +329,20 @@ def demo_seal_png(
         math.radians(150) * (band_outer - text_size),
         tracking,
     )
-    ascent = upper_font.getbbox("Ệ", anchor="ls")[1]  # accents included
-    upper_radius = band_outer + ascent  # ascent is negative
-    _arc_text(
-        mask, upper_text, upper_font, c, upper_radius, upper=True, tracking=tracking
+    # The upper arc's baseline: the tallest accent just inside the band.
+    accent_top = -upper_font.getbbox("Ệ", anchor="ls")[1]
+    upper_half = _arc_text(
+        mask,
+        upper_text,
+        upper_font,
+        c,
+        band_outer - accent_top,
+        upper=True,
+        tracking=tracking,
     )
+    # Where the arcs end, in degrees below the horizontal through the centre.
+    upper_end = -(90 - math.degrees(upper_half))
+    lower_end = 90.0
     if lower_text:
         lower_font = _fit_font(
             lower_text,
@@ -352,22 +351,22 @@ def demo_seal_png(
             math.radians(110) * (band_outer - text_size * 0.3),
             tracking,
         )
-        # The letters' tops touch the band's inner edge... measured from the
-        # centre: their cap line at inner_ring_r + a little.
-        _arc_text(
+        # Baseline outwards, above the dots under Ạ, Ộ, Ệ.
+        lower_half = _arc_text(
             mask,
             lower_text,
             lower_font,
             c,
-            inner_ring_r + 0.5 * px_per_mm,
+            band_outer - 0.75 * px_per_mm,
             upper=False,
             tracking=tracking,
         )
+        lower_end = 90 - math.degrees(lower_half)
     # Small stars between the two arcs, left and right.
     star_r = 1.0 * px_per_mm
     star_at = (band_outer + inner_ring_r) / 2
+    angle = math.radians((upper_end + lower_end) / 2 if lower_text else 0)
     for side_sign in (-1, 1):
-        angle = math.radians(8 if lower_text else 0)
         draw.polygon(
             _star(
                 c + side_sign * star_at * math.cos(angle),
