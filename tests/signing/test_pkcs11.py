@@ -34,10 +34,11 @@ def _module() -> str:
     return next(p for p in MODULE_CANDIDATES if Path(p).exists())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def token(tmp_path_factory, demo_pki, pki_server):
     """A fresh SoftHSM2 token with an RSA-2048 and an EC P-256 key, and demo
-    certificates for both public keys."""
+    certificates for both public keys. Once per session: pytest may interleave
+    this module's tests with others', and the certificates are issued once."""
     import pkcs11
     from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
     from pkcs11.util.rsa import encode_rsa_public_key
@@ -99,7 +100,7 @@ def token(tmp_path_factory, demo_pki, pki_server):
         os.environ["SOFTHSM2_CONF"] = previous
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pki_with_token(token, demo_pki):
     """The demo PKI loaded again: it knows the token's certificates."""
     return DemoPki(demo_pki.directory)
