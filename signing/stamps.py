@@ -32,7 +32,7 @@ renderer has already placed where the regulation wants the signature.
   time zone.
 * `attachment_field_box(page_width, page_height)` — where that text goes: the
   top right corner of the page, right-aligned on the 20 mm right margin of
-  Phụ lục I and within the 20 mm top margin (4 to 20 mm from the top edge), so
+  Phụ lục I and within the 20 mm top margin (3.5 to 20 mm from the top edge), so
   that it covers neither the attachment's own heading nor, on the scan of a paper
   original being copied, its quốc hiệu. `add_attachment_field(pdf)` adds an empty
   signature field there on page 1, as an incremental update, for files that
@@ -79,11 +79,11 @@ COPY_FORMS = ("SAO Y", "SAO LỤC", "TRÍCH SAO")
 # number, time), 11 pt apart so that they fit in the top margin.
 TEXT_SIZE = 10
 TEXT_LEADING = 11
-# The attachment box: right edge on the right margin, top 4 mm below the page's
+# The attachment box: right edge on the right margin, top 3.5 mm below the page's
 # edge, bottom on the 20 mm top margin.
 RIGHT_MARGIN_MM = 20
 LEFT_MARGIN_MM = 30
-TOP_EDGE_MM = 4
+TOP_EDGE_MM = 3.5
 TOP_MARGIN_MM = 20
 ATTACHMENT_BOX_WIDTH_MM = 95
 
@@ -395,6 +395,10 @@ def attachment_stamp(
             leading=TEXT_LEADING,
             text_color=(0, 0, 0),
             border_width=0,
+            # No padding around the lines (pyHanko's default is 10 pt).
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=_A.ALIGN_MIN, y_align=_A.ALIGN_MAX, margins=layout.Margins()
+            ),
         ),
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=_A.ALIGN_MAX,
@@ -412,7 +416,7 @@ def attachment_field_box(
 ) -> tuple[float, float, float, float]:
     """The box (x1, y1, x2, y2, PDF points from the page's lower left corner) of
     the agency's signature text on the first page of an attachment or copy: top
-    right, its right edge on the 20 mm right margin, between 4 and 20 mm below the
+    right, its right edge on the 20 mm right margin, between 3.5 and 20 mm below the
     top edge (room for four 10 pt lines)."""
     if page_width < 100 * MM or page_height < 100 * MM:
         raise StampError(_("The page is too small for the signature text."))
