@@ -304,7 +304,7 @@ def demo_seal_png(
     draw = ImageDraw.Draw(mask)
     c = side / 2
     outer_r = c - 0.3 * px_per_mm
-    # Outer ring 0.9 mm, inner thin ring 0.3 mm, 1.1 mm inside it.
+    # Outer ring 0.9 mm thick; a thin ring of 0.3 mm, 0.8 mm inside it.
     ring = 0.9 * px_per_mm
     draw.ellipse((c - outer_r, c - outer_r, c + outer_r, c + outer_r), fill=255)
     r = outer_r - ring
@@ -344,10 +344,11 @@ def demo_seal_png(
     upper_end = -(90 - math.degrees(upper_half))
     lower_end = 90.0
     if lower_text:
+        # Never larger than the organisation's name.
         lower_font = _fit_font(
             lower_text,
             "bold",
-            text_size,
+            upper_font.size,
             math.radians(110) * (band_outer - text_size * 0.3),
             tracking,
         )
@@ -385,7 +386,7 @@ def demo_seal_png(
     draw.polygon(_star(c, c - ir * 0.3, centre_star), fill=255)
     demo_font = _fit_font("DEMO", "bold", 5.5 * px_per_mm, ir * 1.6, 0)
     draw.text((c, c + ir * 0.38), "DEMO", font=demo_font, fill=255, anchor="mm")
-    # A stamp, not a print: ink a touch uneven.
+    # Ink, not print: softened edges, 93 % opaque.
     mask = mask.filter(ImageFilter.GaussianBlur(0.35 * s))
     mask = mask.resize((final, final), Image.Resampling.LANCZOS)
     mask = mask.point(lambda v: round(v * 0.93))
