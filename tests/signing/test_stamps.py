@@ -8,7 +8,9 @@ what those images show."""
 
 import io
 import json
+import os
 import re
+import shutil
 import statistics
 import subprocess
 import time
@@ -48,11 +50,22 @@ AGENCY = "Sở Tài chính"
 PARENT = "tỉnh Lạc Hồng"
 
 
-def _artifact(name: str, data: bytes) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / name
+def _work(tmp_path: Path, name: str, data: bytes) -> Path:
+    """A working file; the tools read it here, never in test-artifacts/, which
+    another test run may be rewriting."""
+    path = tmp_path / name
     path.write_bytes(data)
     return path
+
+
+def _keep(*paths: Path) -> None:
+    """Publish files to test-artifacts/stamps/ for a person to look at, each
+    replaced whole (a reader never sees half a file)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        partial = ARTIFACTS / f".{path.name}.{os.getpid()}"
+        shutil.copyfile(path, partial)
+        os.replace(partial, ARTIFACTS / path.name)
 
 
 def _render_page(pdf_path: Path) -> Image.Image:
@@ -94,8 +107,9 @@ def _page_px(page_height: float, box) -> tuple[float, float, float, float]:
 # --- Demo images ----------------------------------------------------------------------
 
 
-def test_demo_signature_is_blue_on_transparent_and_cached():
+def test_demo_signature_is_blue_on_transparent_and_cached(tmp_path):
     data = demo_signature_png("Nguyễn Văn An")
+    _keep(_work(tmp_path, "demo-signature.png", data))
     assert demo_signature_png("Nguyễn Văn An") is data  # cached per process
     image = Image.open(io.BytesIO(data))
     assert image.format == "PNG" and image.mode == "RGBA"
@@ -108,8 +122,9 @@ def test_demo_signature_is_blue_on_transparent_and_cached():
     assert {p[:3] for p in inked} == {SIGNATURE_BLUE}  # one colour, no fringe
 
 
-def test_demo_seal_is_red_round_and_of_real_size():
+def test_demo_seal_is_red_round_and_of_real_size(tmp_path):
     data = demo_seal_png(AGENCY, PARENT)
+    _keep(_work(tmp_path, "demo-seal.png", data))
     assert demo_seal_png(AGENCY, PARENT) is data
     image = Image.open(io.BytesIO(data))
     assert image.size == (425, 425)  # 36 mm at 300 dpi
@@ -287,7 +302,7 @@ def _sign_leader_and_seal(rendered, leader, seal, leader_name):
 
 
 def test_leader_signature_and_seal_look_as_phu_luc_i_shows_them(
-    rendered, leader, seal, leader_name
+    rendered, leader, seal, leader_name, tmp_path
 ):
     issued = _sign_leader_and_seal(rendered, leader, seal, leader_name)
     report = pdfsig(issued)
@@ -298,7 +313,8 @@ def test_leader_signature_and_seal_look_as_phu_luc_i_shows_them(
     assert first.certified and first.modification_level == "FORM_FILLING"
     assert second.ok
 
-    page = _render_page(_artifact("issued.pdf", issued))
+    path = _work(tmp_path, "issued.pdf", issued)
+    page = _render_page(path)
     page_height = 841.89
     field = _page_px(page_height, rendered.fields[FIELD_LEADER].box)
     blue_ink, red_ink = _ink(page, "blue"), _ink(page, "red")
@@ -319,8 +335,7 @@ def test_leader_signature_and_seal_look_as_phu_luc_i_shows_them(
 
     # Nothing red or blue on the signer's name: it is printed below the box.
     text = subprocess.run(
-        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(ARTIFACTS / "issued.pdf")]
-        + ["-"],
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path)] + ["-"],
         capture_output=True,
         text=True,
         check=True,
@@ -347,8 +362,9 @@ def test_leader_signature_and_seal_look_as_phu_luc_i_shows_them(
         )
     )
     block.resize((block.width * 2, block.height * 2)).save(
-        ARTIFACTS / "issued-signature-block.png"
+        tmp_path / "issued-signature-block.png"
     )
+    _keep(path, tmp_path / "issued.png", tmp_path / "issued-signature-block.png")
 
 
 def _leader_appearance_xobject(signed: bytes):
@@ -450,7 +466,7 @@ def _word_boxes(path: Path) -> list[tuple[float, float, float, float, str]]:
     ]
 
 
-def test_attachment_in_a_separate_file_gets_the_text_at_the_top_right(seal):
+def test_attachment_in_a_separate_file_gets_the_text_at_the_top_right(seal, tmp_path):
     attachment = stamps.add_attachment_field(_plain_attachment())
     style, params = stamps.attachment_stamp(number_notation="12/QĐ-STC")
     signed = sign_pdf(
@@ -462,7 +478,7 @@ def test_attachment_in_a_separate_file_gets_the_text_at_the_top_right(seal):
         appearance_params=params,
     )
     assert pdfsig(signed).count("Signature is Valid") == 1
-    path = _artifact("attachment.pdf", signed)
+    path = _work(tmp_path, "attachment.pdf", signed)
     text = _pdftotext(path, "-layout")
     assert "Số: 12/QĐ-STC" in text
     (when,) = re.findall(r"Thời gian ký: (" + ISO_VN + ")", text)
@@ -490,11 +506,12 @@ def test_attachment_in_a_separate_file_gets_the_text_at_the_top_right(seal):
     assert "PHU LUC I" in text
     page = _render_page(path)
     page.crop((0, 0, page.width, round(60 * MM * PX))).save(
-        ARTIFACTS / "attachment-top.png"
+        tmp_path / "attachment-top.png"
     )
+    _keep(path, tmp_path / "attachment.png", tmp_path / "attachment-top.png")
 
 
-def test_electronic_copy_names_the_copy_form_and_copying_agency(seal):
+def test_electronic_copy_names_the_copy_form_and_copying_agency(seal, tmp_path):
     attachment = stamps.add_attachment_field(_plain_attachment())
     style, params = stamps.attachment_stamp(
         number_notation="05/SY-STC",
@@ -509,7 +526,7 @@ def test_electronic_copy_names_the_copy_form_and_copying_agency(seal):
         appearance_params=params,
     )
     assert pdfsig(signed).count("Signature is Valid") == 1
-    path = _artifact("copy.pdf", signed)
+    path = _work(tmp_path, "copy.pdf", signed)
     lines = [ln.strip() for ln in _pdftotext(path, "-layout").splitlines()]
     lines = [ln for ln in lines if ln]
     assert lines[:4] == [
@@ -525,7 +542,8 @@ def test_electronic_copy_names_the_copy_form_and_copying_agency(seal):
         assert abs((x2 - x1) / _expected_width(line) - 1) < 0.03, line
     assert words[3][3] <= 20 * MM + 1  # all four lines within the top margin
     page = _render_page(path)
-    page.crop((0, 0, page.width, round(60 * MM * PX))).save(ARTIFACTS / "copy-top.png")
+    page.crop((0, 0, page.width, round(60 * MM * PX))).save(tmp_path / "copy-top.png")
+    _keep(path, tmp_path / "copy.png", tmp_path / "copy-top.png")
 
 
 def test_a_field_cannot_be_added_twice():
@@ -540,7 +558,7 @@ def test_a_field_cannot_be_added_twice():
 
 
 def test_median_cost_of_a_b_b_signature_with_each_stamp(
-    rendered, leader, seal, leader_name
+    rendered, leader, seal, leader_name, tmp_path
 ):
     """20 B-B signatures each: no image, the leader's signature, the seal, the
     attachment text. Written to test-artifacts/stamps/timings.json."""
@@ -585,7 +603,7 @@ def test_median_cost_of_a_b_b_signature_with_each_stamp(
             run()
             times.append((time.perf_counter() - start) * 1000)
         medians[name] = round(statistics.median(times), 1)
-    _artifact("timings.json", json.dumps(medians, indent=2).encode())
+    _keep(_work(tmp_path, "timings.json", json.dumps(medians, indent=2).encode()))
     print(medians)  # noqa: T201 - shown with pytest -s
     for value in medians.values():
         assert value < 1000
