@@ -1,0 +1,302 @@
+"""The issuing order of Decree 30/2020/NĐ-CP (Điều 13 to 15, Phụ lục I) as services:
+the agency leader signs the rendered draft (a PAdES certification signature that
+allows form filling), then the văn thư gives it its number and date, writes them
+into the draft's text fields and signs with the organisation's seal certificate.
+
+The step a document has reached is read from its main file's latest version: the
+rendered draft (kind RENDERED), the leader's signed version (kind SIGNED, facts
+step "leader_signed"), the issued version (kind SIGNED, facts step "sealed").
+
+Neither people nor organisations store a signature or seal image yet: the demo
+images of signing.demo_images (a drawn signature of the leader's name, a red
+seal of the organisation's name) are stamped instead."""
+
+import io
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.blobstore import blob_put, get_blob_store
+from core.outbox import outbox_publish
+from directory.models import Role, User
+from directory.selectors import delegation_active, roles_of
+from documents.models import Document, DocumentFile, FileVersion
+from documents.permissions import REGISTRARS
+from documents.rendering import FIELD_LEADER, FIELD_SEAL, fill_issue_fields
+from documents.services import document_assign_number
+from signing.demo_images import demo_seal_png, demo_signature_png
+from signing.models import Certificate
+from signing.selectors import certificate_list_usable
+from signing.services import signer_for
+from signing.signers import FILL_FORMS, sign_pdf
+from signing.stamps import leader_stamp, seal_stamp
+from signing.trust import get_timestamper, validation_context
+from signing.validation import validate_pdf
+
+STEP_LEADER_SIGNED = "leader_signed"
+STEP_SEALED = "sealed"
+LEADER_LEVEL = "T"
+SEAL_LEVEL = "LT"
+# The leader's signature may only be followed by form filling (the number and
+# date) and the seal's signature.
+ALLOWED_AFTER_LEADER = ("NONE", "FORM_FILLING")
+
+
+def _main_file(document: Document) -> DocumentFile:
+    main = document.files.filter(role=DocumentFile.Role.MAIN).first()
+    if main is None:
+        raise ValidationError(_("This document has no main file."))
+    return main
+
+
+def _latest(main: DocumentFile) -> FileVersion:
+    latest = main.versions.order_by("-number").first()
+    if latest is None:
+        raise ValidationError(_("This document has no main file."))
+    return latest
+
+
+def issuing_step(*, document: Document) -> str:
+    """The step of the issuing order the document's main file has reached:
+    "draft", "leader_signed", "sealed", or "" (another kind of file)."""
+    main = document.files.filter(role=DocumentFile.Role.MAIN).first()
+    latest = main and main.versions.order_by("-number").first()
+    if latest is None:
+        return ""
+    if latest.kind == FileVersion.Kind.RENDERED:
+        return "draft"
+    if latest.kind == FileVersion.Kind.SIGNED:
+        return (latest.facts or {}).get("step", "")
+    return ""
+
+
+def _read(version: FileVersion) -> bytes:
+    with get_blob_store().open(version.blob_id) as stream:
+        return stream.read()
+
+
+def _store_signed(
+    *, previous: FileVersion, pdf: bytes, step: str, actor: User, extra: dict
+) -> FileVersion:
+    """A new SIGNED version of the main file after `previous` (the caller holds
+    the document's row lock, so the next number is free)."""
+    blob = blob_put(stream=io.BytesIO(pdf))
+    facts = {
+        key: value
+        for key, value in (previous.facts or {}).items()
+        if key not in ("sha256", "size", "step")
+    }
+    facts.update(sha256=blob.sha256, size=len(pdf), step=step, **extra)
+    number = (
+        previous.file.versions.order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+        or 0
+    ) + 1
+    stem = previous.filename.rsplit(".", 1)[0] or f"van-ban-{previous.file_id}"
+    return FileVersion.objects.create(
+        file=previous.file,
+        number=number,
+        kind=FileVersion.Kind.SIGNED,
+        blob=blob,
+        filename=f"{stem}-{step}.pdf"[-255:],
+        size=len(pdf),
+        page_count=previous.page_count,
+        facts=facts,
+        created_by=actor,
+    )
+
+
+def _lock(document: Document) -> Document:
+    return Document.objects.select_for_update().get(pk=document.pk)
+
+
+def _check_outgoing_draft(document: Document) -> None:
+    if (
+        document.direction != Document.Direction.OUTGOING
+        or document.state != Document.State.DRAFT
+    ):
+        raise ValidationError(_("Only an outgoing draft can be signed for issuing."))
+
+
+def _check_certificate(
+    certificate: Certificate, actor: User, *, organisation_seal: bool
+) -> None:
+    usable = certificate_list_usable(user=actor).filter(pk=certificate.pk)
+    if organisation_seal:
+        usable = usable.filter(organisation_id=actor.organisation_id)
+    else:
+        usable = usable.filter(person=actor)
+    if not usable.exists():
+        if organisation_seal:
+            raise PermissionDenied(
+                _("This is not a usable seal certificate of your organisation.")
+            )
+        raise PermissionDenied(_("This is not a usable certificate of yours."))
+
+
+@transaction.atomic
+def document_sign_as_leader(
+    *,
+    document: Document,
+    certificate: Certificate,
+    secret: str | None,
+    actor: User,
+    on_behalf_of: User | None = None,
+) -> FileVersion:
+    """Ký số của lãnh đạo: the agency leader signs the rendered draft's leader
+    field at level T (timestamped), as a certification signature that allows
+    form filling, with the blue signature stamp. Returns the signed version.
+    `on_behalf_of` is the leader the actor signs for (an ủy quyền in force).
+
+    Raises PermissionDenied (not a leader of the document's organisation, not
+    the actor's certificate), ValidationError (not a draft, signed already) or
+    the SigningError of the signer (wrong passphrase, TSA down): nothing is
+    stored then."""
+    document = _lock(document)
+    if (
+        actor.organisation_id != document.organisation_id
+        or Role.LANH_DAO_CO_QUAN not in roles_of(user=actor)
+    ):
+        raise PermissionDenied(
+            _("Only a leader of the document's organisation signs it for issuing.")
+        )
+    if on_behalf_of is not None and (
+        on_behalf_of.organisation_id != document.organisation_id
+        or delegation_active(principal=on_behalf_of, delegate=actor) is None
+    ):
+        raise PermissionDenied(_("You have no authorisation to sign for this person."))
+    _check_outgoing_draft(document)
+    latest = _latest(_main_file(document))
+    if latest.kind == FileVersion.Kind.SIGNED:
+        raise ValidationError(_("The leader has signed this document already."))
+    if latest.kind != FileVersion.Kind.RENDERED or FIELD_LEADER not in (
+        latest.facts or {}
+    ).get("fields", {}):
+        raise ValidationError(
+            _("Only a rendered draft with an empty signature field can be signed.")
+        )
+    _check_certificate(certificate, actor, organisation_seal=False)
+    signer = signer_for(certificate=certificate, secret=secret)
+    signed = sign_pdf(
+        pdf=_read(latest),
+        signer=signer,
+        field_name=FIELD_LEADER,
+        level=LEADER_LEVEL,
+        certify=True,
+        docmdp=FILL_FORMS,
+        appearance=leader_stamp(demo_signature_png(actor.get_full_name())),
+        timestamper=get_timestamper(),
+    )
+    version = _store_signed(
+        previous=latest,
+        pdf=signed,
+        step=STEP_LEADER_SIGNED,
+        actor=actor,
+        extra={"signer": actor.pk, "certificate": certificate.pk},
+    )
+    audit_record(
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        action="document.sign_leader",
+        obj=document,
+        details={
+            "version": version.pk,
+            "certificate": certificate.fingerprint,
+            "sha256": version.blob_id,
+        },
+    )
+    outbox_publish(
+        topic="workflow.leader_signed",
+        payload={"document_id": document.pk, "version_id": version.pk},
+    )
+    return version
+
+
+def _check_leader_signature(pdf: bytes) -> None:
+    report = validate_pdf(pdf)
+    leader = next((s for s in report.signatures if s.field_name == FIELD_LEADER), None)
+    if leader is not None and leader.modification_level not in ALLOWED_AFTER_LEADER:
+        raise ValidationError(
+            _(
+                "The file was changed after the leader signed it: "
+                "the document cannot be sealed."
+            )
+        )
+    if leader is None or not report.ok:
+        raise ValidationError(
+            _("The leader's signature is not valid: the document cannot be sealed.")
+        )
+
+
+@transaction.atomic
+def document_number_and_seal(
+    *, document: Document, certificate: Certificate, secret: str | None, actor: User
+) -> FileVersion:
+    """Cấp số, ghi ngày ban hành và đóng dấu: the văn thư checks the leader's
+    signature (valid, nothing changed after it but form filling), takes the next
+    number (documents.services.document_assign_number), writes the number and
+    date into the fields and signs the seal field with the organisation's seal
+    certificate at level LT (timestamped, validation information embedded), with
+    the red seal stamp. The document is then issued.
+
+    One transaction: if the seal cannot be signed (wrong passphrase, TSA or OCSP
+    down) the number is given back and nothing is stored."""
+    document = _lock(document)
+    if actor.organisation_id != document.organisation_id or not (
+        set(REGISTRARS) & roles_of(user=actor)
+    ):
+        raise PermissionDenied(
+            _("Only a records clerk of the document's organisation seals it.")
+        )
+    _check_outgoing_draft(document)
+    latest = _latest(_main_file(document))
+    step = (latest.facts or {}).get("step", "")
+    if latest.kind != FileVersion.Kind.SIGNED or step != STEP_LEADER_SIGNED:
+        raise ValidationError(_("The leader has not signed this document yet."))
+    _check_certificate(certificate, actor, organisation_seal=True)
+    pdf = _read(latest)
+    _check_leader_signature(pdf)
+    signer = signer_for(certificate=certificate, secret=secret)
+    document = document_assign_number(document=document, actor=actor)
+    numbered = fill_issue_fields(
+        pdf, number=document.code_number, issued=document.issued_date
+    )
+    organisation = document.organisation
+    parent = organisation.parent.name if organisation.parent_id else ""
+    sealed = sign_pdf(
+        pdf=numbered,
+        signer=signer,
+        field_name=FIELD_SEAL,
+        level=SEAL_LEVEL,
+        appearance=seal_stamp(demo_seal_png(organisation.name, parent)),
+        timestamper=get_timestamper(),
+        validation_context=validation_context(),
+    )
+    version = _store_signed(
+        previous=latest,
+        pdf=sealed,
+        step=STEP_SEALED,
+        actor=actor,
+        extra={"sealer": actor.pk, "seal_certificate": certificate.pk},
+    )
+    document.state = Document.State.ISSUED
+    document.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action="document.seal",
+        obj=document,
+        details={
+            "version": version.pk,
+            "number": document.number_notation,
+            "certificate": certificate.fingerprint,
+            "sha256": version.blob_id,
+        },
+    )
+    outbox_publish(
+        topic="workflow.issued",
+        payload={"document_id": document.pk, "version_id": version.pk},
+    )
+    return version
