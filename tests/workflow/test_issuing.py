@@ -1,0 +1,311 @@
+"""The Decree 30 issuing order through workflow.issuing: a chuyên viên drafts, the
+agency leader signs (level T, certification allowing form filling), the văn thư
+numbers and seals (level LT), over the demo PKI served on 127.0.0.1."""
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+
+from core.blobstore import blob_put, get_blob_store
+from core.models import AuditEntry, OutboxEvent
+from directory.models import Organisation, User
+from documents.models import Document, FileVersion, Register
+from documents.rendering import FIELD_LEADER, FIELD_SEAL
+from documents.services import draft_create
+from signing import services as signing_services
+from signing.signers import WrongPassphrase
+from signing.trust import validation_context
+from signing.validation import validate_pdf
+from tests.signing.conftest import (  # noqa: F401 - fixtures used by name
+    PASSPHRASE,
+    STC,
+    _fresh_signer_caches,
+    _signing_settings,
+    demo_pki,
+    label_of,
+    pdfsig,
+    pki_server,
+)
+from workflow import issuing
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "issuing"
+SNV = "000.00.03.H99"
+
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def _content():
+    return {
+        "document_type": "quyet_dinh",
+        "subject": "Về việc phê duyệt dự toán kinh phí chuyển đổi số năm 2026",
+        "body": (
+            "Điều 1. Phê duyệt dự toán kinh phí chuyển đổi số năm 2026.\n\n"
+            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký."
+        ),
+        "signer_capacity": "",
+        "signer_title": "GIÁM ĐỐC",
+        "signer_name": _user("lanhdao.stc").full_name,
+        "copies_to": ["Như Điều 2;"],
+        "urgency": 0,
+        "secrecy": 0,
+    }
+
+
+@pytest.fixture
+def certs(demo_pki):  # noqa: F811
+    """The leaders' and the STC seal certificates, registered (PKCS#12)."""
+
+    def person(username):
+        return signing_services.certificate_register_pkcs12(
+            data=demo_pki.pkcs12(label_of(username), PASSPHRASE.encode()),
+            passphrase=PASSPHRASE,
+            person=_user(username),
+            actor=_user(username),
+        )
+
+    seal = signing_services.certificate_register_pkcs12(
+        data=demo_pki.pkcs12(f"org-{STC.replace('.', '-')}", PASSPHRASE.encode()),
+        passphrase=PASSPHRASE,
+        organisation=Organisation.objects.get(code=STC),
+        actor=_user("vanthu.stc"),
+    )
+    return {
+        "leader": person("lanhdao.stc"),
+        "other_leader": person("lanhdao.snv"),
+        "seal": seal,
+    }
+
+
+@pytest.fixture
+def draft():
+    return draft_create(
+        organisation=Organisation.objects.get(code=STC),
+        content=_content(),
+        actor=_user("chuyenvien.stc"),
+    )
+
+
+def _bytes(version: FileVersion) -> bytes:
+    with get_blob_store().open(version.blob_id) as stream:
+        return stream.read()
+
+
+def _versions(document) -> int:
+    return FileVersion.objects.filter(file__document=document).count()
+
+
+def _sign(draft, certs):
+    return issuing.document_sign_as_leader(
+        document=draft,
+        certificate=certs["leader"],
+        secret=PASSPHRASE,
+        actor=_user("lanhdao.stc"),
+    )
+
+
+def _seal(draft, certs, secret=PASSPHRASE):
+    return issuing.document_number_and_seal(
+        document=draft,
+        certificate=certs["seal"],
+        secret=secret,
+        actor=_user("vanthu.stc"),
+    )
+
+
+def _tool(*args: str, data: bytes, tmp_path: Path, after: tuple = ()):
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        [*args, str(path), *after],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _last_numbers(organisation_code=STC) -> dict:
+    return dict(
+        Register.objects.filter(organisation__code=organisation_code).values_list(
+            "pk", "last_number"
+        )
+    )
+
+
+def test_draft_signed_by_the_leader_then_numbered_and_sealed(draft, certs, tmp_path):
+    assert issuing.issuing_step(document=draft) == "draft"
+    signed = _sign(draft, certs)
+    assert signed.kind == FileVersion.Kind.SIGNED
+    assert signed.facts["step"] == "leader_signed"
+    assert issuing.issuing_step(document=draft) == "leader_signed"
+    report = validate_pdf(_bytes(signed), validation_context=validation_context())
+    (leader,) = report.signatures
+    assert leader.ok and leader.certified and leader.docmdp_permission == "FILL_FORMS"
+    assert leader.timestamp_ok
+
+    issued = _seal(draft, certs)
+    draft.refresh_from_db()
+    assert draft.state == Document.State.ISSUED
+    assert draft.number_notation == "01/QĐ-STC"
+    assert issued.facts["step"] == "sealed" and issued.number == signed.number + 1
+    assert issuing.issuing_step(document=draft) == "sealed"
+    assert (
+        AuditEntry.objects.filter(
+            action__in=["document.sign_leader", "document.seal"]
+        ).count()
+        == 2
+    )
+    assert (
+        OutboxEvent.objects.filter(
+            topic__in=["workflow.leader_signed", "workflow.issued"]
+        ).count()
+        == 2
+    )
+
+    pdf = _bytes(issued)
+    report = validate_pdf(pdf, validation_context=validation_context())
+    assert report.ok, report.as_dict()
+    first, second = report.signatures
+    assert first.field_name == FIELD_LEADER and second.field_name == FIELD_SEAL
+    assert first.certified and first.modification_level == "FORM_FILLING"
+    assert second.ok and second.timestamp_ok
+    assert "STC" in second.organisation or second.organisation
+
+    sig = _tool("pdfsig", "-nocert", data=pdf, tmp_path=tmp_path)
+    assert sig.stdout.count("Signature is Valid") == 2, sig.stdout
+    check = _tool("qpdf", "--check", data=pdf, tmp_path=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No syntax or stream encoding errors found" in check.stdout
+    text = _tool(
+        "pdftotext",
+        "-layout",
+        "-f",
+        "1",
+        "-l",
+        "1",
+        data=pdf,
+        tmp_path=tmp_path,
+        after=("-",),
+    )
+    assert "01/QĐ-STC" in text.stdout.replace(" ", ""), text.stdout
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "issued.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-f", "1", "-l", "1", "-png", "-singlefile"]
+        + [str(ARTIFACTS / "issued.pdf"), str(tmp_path / "page1")],
+        check=True,
+        timeout=60,
+    )
+    shutil.copyfile(tmp_path / "page1.png", ARTIFACTS / "issued-page1.png")
+
+    with pytest.raises(ValidationError):
+        _seal(draft, certs)  # issued already
+
+
+def test_sealing_before_the_leader_signed_is_refused(draft, certs):
+    before = _last_numbers()
+    with translation.override("vi"), pytest.raises(ValidationError) as info:
+        _seal(draft, certs)
+    assert "chưa ký" in str(info.value)
+    assert _last_numbers() == before
+    assert _versions(draft) == 1
+
+
+def test_a_pdf_changed_after_the_leader_signed_is_not_sealed(draft, certs):
+    from pyhanko.pdf_utils.generic import StreamObject
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    signed = _sign(draft, certs)
+    # A red line drawn over page 1, appended as an incremental update.
+    writer = IncrementalPdfFileWriter(io.BytesIO(_bytes(signed)), strict=False)
+    line = writer.add_object(
+        StreamObject(stream_data=b"q 1 0 0 RG 5 w 50 50 m 500 700 l S Q")
+    )
+    writer.add_stream_to_page(0, line)
+    out = io.BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    blob = blob_put(stream=io.BytesIO(data))
+    FileVersion.objects.create(
+        file=signed.file,
+        number=signed.number + 1,
+        kind=FileVersion.Kind.SIGNED,
+        blob=blob,
+        filename="changed.pdf",
+        size=len(data),
+        page_count=signed.page_count,
+        facts={**signed.facts, "sha256": blob.sha256, "size": len(data)},
+        created_by=_user("lanhdao.stc"),
+    )
+    before = _last_numbers()
+    with translation.override("vi"), pytest.raises(ValidationError) as info:
+        _seal(draft, certs)
+    assert "không thể đóng dấu" in str(info.value)
+    assert _last_numbers() == before
+    assert _versions(draft) == 3
+    draft.refresh_from_db()
+    assert draft.state == Document.State.DRAFT and draft.register_id is None
+
+
+def test_a_chuyen_vien_may_not_sign(draft, certs):
+    with translation.override("vi"), pytest.raises(PermissionDenied) as info:
+        issuing.document_sign_as_leader(
+            document=draft,
+            certificate=certs["leader"],
+            secret=PASSPHRASE,
+            actor=_user("chuyenvien.stc"),
+        )
+    assert "lãnh đạo" in str(info.value)
+    assert _versions(draft) == 1
+
+
+def test_a_leader_of_another_organisation_may_not_sign(draft, certs):
+    with pytest.raises(PermissionDenied):
+        issuing.document_sign_as_leader(
+            document=draft,
+            certificate=certs["other_leader"],
+            secret=PASSPHRASE,
+            actor=_user("lanhdao.snv"),
+        )
+    # Nor with someone else's certificate.
+    with pytest.raises(PermissionDenied):
+        issuing.document_sign_as_leader(
+            document=draft,
+            certificate=certs["seal"],
+            secret=PASSPHRASE,
+            actor=_user("lanhdao.stc"),
+        )
+    assert _versions(draft) == 1
+
+
+def test_a_wrong_passphrase_stores_nothing_and_takes_no_number(draft, certs):
+    with pytest.raises(WrongPassphrase):
+        issuing.document_sign_as_leader(
+            document=draft,
+            certificate=certs["leader"],
+            secret="wrong",  # noqa: S106
+            actor=_user("lanhdao.stc"),
+        )
+    assert _versions(draft) == 1
+    assert issuing.issuing_step(document=draft) == "draft"
+
+    _sign(draft, certs)
+    with pytest.raises(ValidationError):
+        _sign(draft, certs)  # signed already
+    before = _last_numbers()
+    with pytest.raises(WrongPassphrase):
+        _seal(draft, certs, secret="wrong")  # noqa: S106
+    assert _last_numbers() == before
+    assert _versions(draft) == 2
+    draft.refresh_from_db()
+    assert draft.state == Document.State.DRAFT and draft.register_id is None
