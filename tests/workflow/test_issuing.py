@@ -18,7 +18,7 @@ from documents.models import Document, FileVersion, Register
 from documents.rendering import FIELD_LEADER, FIELD_SEAL
 from documents.services import draft_create
 from signing import services as signing_services
-from signing.signers import WrongPassphrase
+from signing.signers import TimestampUnavailable, WrongPassphrase
 from signing.trust import validation_context
 from signing.validation import validate_pdf
 from tests.signing.conftest import (  # noqa: F401 - fixtures used by name
@@ -178,7 +178,9 @@ def test_draft_signed_by_the_leader_then_numbered_and_sealed(draft, certs, tmp_p
     assert first.field_name == FIELD_LEADER and second.field_name == FIELD_SEAL
     assert first.certified and first.modification_level == "FORM_FILLING"
     assert second.ok and second.timestamp_ok
-    assert "STC" in second.organisation or second.organisation
+    assert _user("lanhdao.stc").full_name in first.signer_name, first.signer_name
+    stc = Organisation.objects.get(code=STC)
+    assert stc.name in second.signer_name, second.signer_name
 
     sig = _tool("pdfsig", "-nocert", data=pdf, tmp_path=tmp_path)
     assert sig.stdout.count("Signature is Valid") == 2, sig.stdout
@@ -309,3 +311,19 @@ def test_a_wrong_passphrase_stores_nothing_and_takes_no_number(draft, certs):
     assert _versions(draft) == 2
     draft.refresh_from_db()
     assert draft.state == Document.State.DRAFT and draft.register_id is None
+
+
+def test_a_seal_that_cannot_be_timestamped_gives_the_number_back(
+    draft, certs, settings
+):
+    _sign(draft, certs)
+    before = _last_numbers()
+    settings.VANTHU_TSA_URL = "http://127.0.0.1:9/tsa"  # nothing listens there
+    with pytest.raises(TimestampUnavailable):
+        _seal(draft, certs)
+    assert _last_numbers() == before
+    assert _versions(draft) == 2
+    draft.refresh_from_db()
+    assert draft.state == Document.State.DRAFT and draft.register_id is None
+    assert issuing.issuing_step(document=draft) == "leader_signed"
+    assert not AuditEntry.objects.filter(action="document.assign_number").exists()
