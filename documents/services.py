@@ -473,15 +473,27 @@ def _lines(value, field: str, max_length: int) -> list[str]:
     return lines
 
 
+def _heading_name(name: str, *, under: Organisation | None = None) -> str:
+    """An agency's name as the document heading prints it: upper case, without the
+    demo mark, and without the province when the parent line above already names
+    it ("SỞ TÀI CHÍNH" under "UBND TỈNH LẠC HỒNG", not "SỞ TÀI CHÍNH TỈNH LẠC HỒNG")."""
+    name = name.replace(" (demo)", "").strip()
+    if under is not None:
+        for level in ("tỉnh", "thành phố"):
+            suffix = f" {level} {under.place_name}"
+            if name.lower().endswith(suffix.lower()) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
+                break
+    return name.upper()
+
+
 def draft_layout(organisation: Organisation, content: dict) -> DraftLayout:
     """The print layout of a draft's content for documents.rendering."""
     doc_type = DocumentType.objects.get(code=content["document_type"])
     parent = organisation.parent
     return DraftLayout(
-        parent_agency_name=(parent.name if parent else "")
-        .replace(" (demo)", "")
-        .upper(),
-        agency_name=organisation.name.replace(" (demo)", "").upper(),
+        parent_agency_name=_heading_name(parent.name if parent else ""),
+        agency_name=_heading_name(organisation.name, under=parent),
         agency_abbr=organisation.short_name,
         unit_abbr=content.get("unit_abbr") or "",
         type_code=doc_type.code,

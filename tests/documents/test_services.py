@@ -386,6 +386,17 @@ class TestDrafts:
                 version=second, text="x", actor=User.objects.get(username="lanhdao.snv")
             )
 
+    def test_heading_names_the_agency_without_repeating_the_province(self, stc):
+        from documents.services import draft_layout
+
+        layout = draft_layout(stc, {**draft_content(), "unit_abbr": "NS"})
+        assert layout.parent_agency_name == "ỦY BAN NHÂN DÂN TỈNH LẠC HỒNG"
+        assert layout.agency_name == "SỞ TÀI CHÍNH"
+        commune = Organisation.objects.get(code="000.00.21.H99")
+        assert draft_layout(commune, draft_content()).agency_name == (
+            "ỦY BAN NHÂN DÂN XÃ AN PHÚ"
+        )
+
     def test_secret_draft_to_a_unit_without_clearance_is_refused(self, stc):
         author = User.objects.get(username="lanhdao.stc")
         unit = stc.units.get(short_name="NS")  # not cleared for secrets
