@@ -8,6 +8,7 @@ content-addressed store without a row, harmless and reused by the next identical
 upload; see core.blobstore.)"""
 
 import dataclasses
+import io
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -175,18 +176,21 @@ def _checked_files(files: Sequence, label: str) -> list[tuple[object, PdfFacts]]
     return checked
 
 
-def _store_version(
+def file_version_store(
     *,
     file: DocumentFile,
-    upload,
-    facts: PdfFacts,
+    stream,
     kind: str,
-    actor: User | None,
+    filename: str,
+    page_count: int | None,
+    facts: dict,
     created_by: User,
+    expected_sha256: str | None = None,
 ) -> FileVersion:
-    upload.seek(0)
-    blob = blob_put(stream=upload)
-    if blob.sha256 != facts.sha256:
+    """Store `stream` as the next immutable version of `file` (the caller holds
+    the document's row lock or creates the file in its transaction)."""
+    blob = blob_put(stream=stream)
+    if expected_sha256 is not None and blob.sha256 != expected_sha256:
         raise ValidationError(_("The file changed while it was being stored."))
     number = (
         file.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -196,11 +200,27 @@ def _store_version(
         number=number,
         kind=kind,
         blob=blob,
-        filename=(getattr(upload, "name", "") or file.title)[-255:],
-        size=facts.size,
+        filename=filename[-255:],
+        size=blob.size,
+        page_count=page_count,
+        facts=facts,
+        created_by=created_by,
+    )
+
+
+def _store_version(
+    *, file: DocumentFile, upload, facts: PdfFacts, kind: str, created_by: User
+) -> FileVersion:
+    upload.seek(0)
+    return file_version_store(
+        file=file,
+        stream=upload,
+        kind=kind,
+        filename=getattr(upload, "name", "") or file.title,
         page_count=facts.page_count,
         facts=_facts_json(facts),
         created_by=created_by,
+        expected_sha256=facts.sha256,
     )
 
 
@@ -359,7 +379,6 @@ def document_register_incoming(
             upload=upload,
             facts=facts,
             kind=FileVersion.Kind.RECEIVED_ORIGINAL,
-            actor=actor,
             created_by=creator,
         )
     _grant(document, INCOMING_READERS, people=[creator])
@@ -514,25 +533,10 @@ def draft_layout(organisation: Organisation, content: dict) -> DraftLayout:
     )
 
 
-class _BytesUpload:
-    """A rendered PDF handed to the blob store like an upload."""
-
-    def __init__(self, data: bytes, name: str):
-        import io
-
-        self._io = io.BytesIO(data)
-        self.name = name
-
-    def read(self, *args):
-        return self._io.read(*args)
-
-    def seek(self, *args):
-        return self._io.seek(*args)
-
-
 def _render_version(document: Document, content: dict, actor: User) -> FileVersion:
     rendered = render_draft_pdf(draft_layout(document.organisation, content))
-    upload = _BytesUpload(rendered.pdf, f"du-thao-{document.pk}.pdf")
+    upload = io.BytesIO(rendered.pdf)
+    upload.name = f"du-thao-{document.pk}.pdf"
     facts = check_pdf(upload, filename=upload.name)
     main, _created = DocumentFile.objects.get_or_create(
         document=document,
@@ -544,7 +548,6 @@ def _render_version(document: Document, content: dict, actor: User) -> FileVersi
         upload=upload,
         facts=facts,
         kind=FileVersion.Kind.RENDERED,
-        actor=actor,
         created_by=actor,
     )
     version.facts = {
@@ -689,7 +692,6 @@ def draft_upload(
         upload=upload,
         facts=facts,
         kind=FileVersion.Kind.UPLOADED,
-        actor=actor,
         created_by=actor,
     )
     DraftVersion.objects.create(

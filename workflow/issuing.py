@@ -11,6 +11,7 @@ Neither people nor organisations store a signature or seal image yet: the demo
 images of signing.demo_images (a drawn signature of the leader's name, a red
 seal of the organisation's name) are stamped instead."""
 
+import hashlib
 import io
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,14 +19,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.blobstore import blob_put, get_blob_store
+from core.blobstore import get_blob_store
 from core.outbox import outbox_publish
 from directory.models import Role, User
 from directory.selectors import delegation_active, roles_of
 from documents.models import Document, DocumentFile, FileVersion
 from documents.permissions import REGISTRARS
 from documents.rendering import FIELD_LEADER, FIELD_SEAL, fill_issue_fields
-from documents.services import document_assign_number
+from documents.services import document_assign_number, file_version_store
 from signing.demo_images import demo_seal_png, demo_signature_png
 from signing.models import Certificate
 from signing.selectors import certificate_list_usable
@@ -82,30 +83,24 @@ def _store_signed(
 ) -> FileVersion:
     """A new SIGNED version of the main file after `previous` (the caller holds
     the document's row lock, so the next number is free)."""
-    blob = blob_put(stream=io.BytesIO(pdf))
     facts = {
         key: value
         for key, value in (previous.facts or {}).items()
         if key not in ("sha256", "size", "step")
     }
-    facts.update(sha256=blob.sha256, size=len(pdf), step=step, **extra)
-    number = (
-        previous.file.versions.order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-        or 0
-    ) + 1
+    facts.update(
+        sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), step=step, **extra
+    )
     stem = previous.filename.rsplit(".", 1)[0] or f"van-ban-{previous.file_id}"
-    return FileVersion.objects.create(
+    return file_version_store(
         file=previous.file,
-        number=number,
+        stream=io.BytesIO(pdf),
         kind=FileVersion.Kind.SIGNED,
-        blob=blob,
-        filename=f"{stem}-{step}.pdf"[-255:],
-        size=len(pdf),
+        filename=f"{stem}-{step}.pdf",
         page_count=previous.page_count,
         facts=facts,
         created_by=actor,
+        expected_sha256=facts["sha256"],
     )
 
 
