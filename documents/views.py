@@ -46,6 +46,7 @@ from .navigation import (
     REGISTER_READERS,
     has_any_role,
 )
+from .panels import document_panels
 from .pdfcheck import check_pdf
 from .permissions import CHANGE_DOCUMENT
 from .selectors import (
@@ -382,6 +383,7 @@ def _document_context(request, document: Document, **extra) -> dict:
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "recipients": list(document.recipients.all()),
         "today": timezone.localdate(),
+        "panels": document_panels(request, document),
         **extra,
     }
 

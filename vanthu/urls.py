@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("workflow.urls")),
     path("", include("documents.urls")),
+    path("", include("signing.web_urls")),
     # The demo PKI's OCSP, CRLs and TSA (make run and tests only; 404 otherwise).
     path("demo-pki/", include("signing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
