@@ -11,26 +11,29 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from core.blobstore import blob_put, get_blob_store
+from core.blobstore import blob_put
 from core.models import AuditEntry, OutboxEvent
-from directory.models import Organisation, User
+from directory.models import Organisation
 from documents.models import Document, FileVersion, Register
 from documents.rendering import FIELD_LEADER, FIELD_SEAL
-from documents.services import draft_create
-from signing import services as signing_services
 from signing.signers import TimestampUnavailable, WrongPassphrase
 from signing.trust import validation_context
 from signing.validation import validate_pdf
-from tests.signing.conftest import (  # noqa: F401 - fixtures used by name
+from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
     PASSPHRASE,
     STC,
     _fresh_signer_caches,
     _signing_settings,
+    certs,
     demo_pki,
-    label_of,
+    draft,
     pdfsig,
     pki_server,
 )
+from tests.workflow.issuing_fixtures import file_bytes as _bytes
+from tests.workflow.issuing_fixtures import leader_sign as _sign
+from tests.workflow.issuing_fixtures import number_and_seal as _seal
+from tests.workflow.issuing_fixtures import user as _user
 from workflow import issuing
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -39,86 +42,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "issuing"
 SNV = "000.00.03.H99"
 
 
-def _user(username: str) -> User:
-    return User.objects.get(username=username)
-
-
-def _content():
-    return {
-        "document_type": "quyet_dinh",
-        "subject": "Về việc phê duyệt dự toán kinh phí chuyển đổi số năm 2026",
-        "body": (
-            "Điều 1. Phê duyệt dự toán kinh phí chuyển đổi số năm 2026.\n\n"
-            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký."
-        ),
-        "signer_capacity": "",
-        "signer_title": "GIÁM ĐỐC",
-        "signer_name": _user("lanhdao.stc").full_name,
-        "copies_to": ["Như Điều 2;"],
-        "urgency": 0,
-        "secrecy": 0,
-    }
-
-
-@pytest.fixture
-def certs(demo_pki):  # noqa: F811
-    """The leaders' and the STC seal certificates, registered (PKCS#12)."""
-
-    def person(username):
-        return signing_services.certificate_register_pkcs12(
-            data=demo_pki.pkcs12(label_of(username), PASSPHRASE.encode()),
-            passphrase=PASSPHRASE,
-            person=_user(username),
-            actor=_user(username),
-        )
-
-    seal = signing_services.certificate_register_pkcs12(
-        data=demo_pki.pkcs12(f"org-{STC.replace('.', '-')}", PASSPHRASE.encode()),
-        passphrase=PASSPHRASE,
-        organisation=Organisation.objects.get(code=STC),
-        actor=_user("vanthu.stc"),
-    )
-    return {
-        "leader": person("lanhdao.stc"),
-        "other_leader": person("lanhdao.snv"),
-        "seal": seal,
-    }
-
-
-@pytest.fixture
-def draft():
-    return draft_create(
-        organisation=Organisation.objects.get(code=STC),
-        content=_content(),
-        actor=_user("chuyenvien.stc"),
-    )
-
-
-def _bytes(version: FileVersion) -> bytes:
-    with get_blob_store().open(version.blob_id) as stream:
-        return stream.read()
-
-
 def _versions(document) -> int:
     return FileVersion.objects.filter(file__document=document).count()
-
-
-def _sign(draft, certs):
-    return issuing.document_sign_as_leader(
-        document=draft,
-        certificate=certs["leader"],
-        secret=PASSPHRASE,
-        actor=_user("lanhdao.stc"),
-    )
-
-
-def _seal(draft, certs, secret=PASSPHRASE):
-    return issuing.document_number_and_seal(
-        document=draft,
-        certificate=certs["seal"],
-        secret=secret,
-        actor=_user("vanthu.stc"),
-    )
 
 
 def _tool(*args: str, data: bytes, tmp_path: Path, after: tuple = ()):

@@ -1,0 +1,125 @@
+"""Fixtures and helpers for tests that need documents on the issuing path: the
+leaders' and the STC seal certificates registered from the demo PKI, a rendered
+STC draft, and the two issuing steps (leader signs, văn thư numbers and seals).
+
+Import the fixtures by name in a test module:
+
+    from tests.workflow.issuing_fixtures import *  # noqa: F403
+"""
+
+import pytest
+
+from core.blobstore import get_blob_store
+from directory.models import Organisation, User
+from documents.models import FileVersion
+from documents.services import draft_create
+from signing import services as signing_services
+from tests.signing.conftest import (  # noqa: F401 - fixtures used by name
+    PASSPHRASE,
+    STC,
+    _fresh_signer_caches,
+    _signing_settings,
+    demo_pki,
+    label_of,
+    pdfsig,
+    pki_server,
+)
+from workflow import issuing
+
+__all__ = [
+    "PASSPHRASE",
+    "STC",
+    "_fresh_signer_caches",
+    "_signing_settings",
+    "certs",
+    "demo_pki",
+    "draft",
+    "draft_content",
+    "file_bytes",
+    "label_of",
+    "leader_sign",
+    "number_and_seal",
+    "pdfsig",
+    "pki_server",
+    "user",
+]
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def draft_content() -> dict:
+    return {
+        "document_type": "quyet_dinh",
+        "subject": "Về việc phê duyệt dự toán kinh phí chuyển đổi số năm 2026",
+        "body": (
+            "Điều 1. Phê duyệt dự toán kinh phí chuyển đổi số năm 2026.\n\n"
+            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký."
+        ),
+        "signer_capacity": "",
+        "signer_title": "GIÁM ĐỐC",
+        "signer_name": user("lanhdao.stc").full_name,
+        "copies_to": ["Như Điều 2;"],
+        "urgency": 0,
+        "secrecy": 0,
+    }
+
+
+@pytest.fixture
+def certs(demo_pki):  # noqa: F811
+    """The leaders' and the STC seal certificates, registered (PKCS#12):
+    keys "leader" (lanhdao.stc), "other_leader" (lanhdao.snv), "seal" (STC)."""
+
+    def person(username):
+        return signing_services.certificate_register_pkcs12(
+            data=demo_pki.pkcs12(label_of(username), PASSPHRASE.encode()),
+            passphrase=PASSPHRASE,
+            person=user(username),
+            actor=user(username),
+        )
+
+    seal = signing_services.certificate_register_pkcs12(
+        data=demo_pki.pkcs12(f"org-{STC.replace('.', '-')}", PASSPHRASE.encode()),
+        passphrase=PASSPHRASE,
+        organisation=Organisation.objects.get(code=STC),
+        actor=user("vanthu.stc"),
+    )
+    return {
+        "leader": person("lanhdao.stc"),
+        "other_leader": person("lanhdao.snv"),
+        "seal": seal,
+    }
+
+
+@pytest.fixture
+def draft():
+    """A rendered STC quyết định drafted by chuyenvien.stc."""
+    return draft_create(
+        organisation=Organisation.objects.get(code=STC),
+        content=draft_content(),
+        actor=user("chuyenvien.stc"),
+    )
+
+
+def file_bytes(version: FileVersion) -> bytes:
+    with get_blob_store().open(version.blob_id) as stream:
+        return stream.read()
+
+
+def leader_sign(draft, certs):
+    return issuing.document_sign_as_leader(
+        document=draft,
+        certificate=certs["leader"],
+        secret=PASSPHRASE,
+        actor=user("lanhdao.stc"),
+    )
+
+
+def number_and_seal(draft, certs, secret=PASSPHRASE):
+    return issuing.document_number_and_seal(
+        document=draft,
+        certificate=certs["seal"],
+        secret=secret,
+        actor=user("vanthu.stc"),
+    )
