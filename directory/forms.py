@@ -178,3 +178,35 @@ class DelegationForm(forms.Form):
             field = self.fields[name]
             field.queryset = people
             _offer_only(field, offered)
+
+
+class SignatureImageForm(forms.Form):
+    """Upload of a person's signature image (hình ảnh chữ ký)."""
+
+    signature_image = forms.FileField(
+        label=_("Signature image (PNG, transparent background)"),
+        help_text=_(
+            "Drawn in blue in the signer block when the person signs digitally. "
+            "At most 2 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
+    )
+
+
+class SealImageForm(forms.Form):
+    """Upload of an organisation's seal image (hình ảnh con dấu)."""
+
+    seal_image = forms.FileField(
+        label=_("Seal image (PNG, transparent background)"),
+        help_text=_(
+            "Drawn in red over the left third of the leader's signature. At most 2 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
+    )
+    seal_size_mm = forms.DecimalField(
+        label=_("Seal diameter (mm)"),
+        help_text=_("The real size of the seal: it is printed at that size."),
+        max_digits=4,
+        decimal_places=1,
+        initial=36,
+    )

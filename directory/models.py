@@ -65,6 +65,24 @@ class Organisation(models.Model):
     )
     is_demo = models.BooleanField(_("demo organisation"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Hình ảnh con dấu: the red seal stamped over the left third of the leader's
+    # signature (Decree 30, Phụ lục I), a transparent PNG drawn at `seal_size_mm`.
+    seal_image = models.ForeignKey(
+        "core.Blob",
+        verbose_name=_("seal image"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    seal_size_mm = models.DecimalField(
+        _("seal diameter (mm)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("The real size of the seal, printed at that size."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -168,6 +186,16 @@ class User(AbstractUser):
         related_name="people",
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Hình ảnh chữ ký: the blue signature drawn in the signer block when the person
+    # signs digitally, a transparent PNG.
+    signature_image = models.ForeignKey(
+        "core.Blob",
+        verbose_name=_("signature image"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     clearance = models.PositiveSmallIntegerField(
         _("secrecy clearance"),
         default=0,

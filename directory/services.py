@@ -2,6 +2,7 @@
 to act, then writes its rows, its audit entry and its outbox event in one
 transaction: a refused call changes nothing."""
 
+import io
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -13,9 +14,11 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from core.audit import audit_record
+from core.blobstore import blob_put
 from core.outbox import outbox_publish
 
 from .identifiers import check_identifier_under, parse_identifier
+from .images import check_seal_size, check_stamp_image
 from .models import Delegation, Organisation, Position, Role, RoleAssignment, Unit, User
 from .permissions import (
     MANAGE_ORGANISATION_CODENAME,
@@ -473,3 +476,75 @@ def acting_for_start(*, delegate: User, principal: User) -> Delegation:
         obj=delegation,
     )
     return delegation
+
+
+# ---------------------------------------------------------------------------
+# Signature and seal images (hình ảnh chữ ký, hình ảnh con dấu)
+
+
+def _store_image(data: bytes):
+    return blob_put(stream=io.BytesIO(data))
+
+
+@transaction.atomic
+def person_signature_image_set(
+    *, person: User, data: bytes | None, actor: User | None
+) -> User:
+    """Store (or, with `data=None`, remove) the person's signature image, drawn in
+    blue in the signer block when they sign. The person themselves or an
+    administrator of their organisation may set it."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if actor is not None and actor.pk != person.pk:
+        _require_manager(actor, person.organisation)
+    if data is None:
+        blob = None
+        details: dict = {"removed": True}
+    else:
+        facts = check_stamp_image(data, field="signature_image")
+        blob = _store_image(data)
+        details = {"sha256": blob.sha256, "width": facts.width, "height": facts.height}
+    person.signature_image = blob
+    person.save(update_fields=["signature_image"])
+    audit_record(
+        actor=actor, action="person.signature_image", obj=person, details=details
+    )
+    return person
+
+
+@transaction.atomic
+def organisation_seal_image_set(
+    *,
+    organisation: Organisation,
+    data: bytes | None,
+    size_mm=None,
+    actor: User | None,
+) -> Organisation:
+    """Store (or, with `data=None`, remove) the organisation's seal image and its
+    real diameter in millimetres, drawn in red over the left third of the
+    leader's signature. Only an administrator of the organisation may."""
+    _require_manager(actor, organisation)
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if data is None:
+        organisation.seal_image = None
+        organisation.seal_size_mm = None
+        details: dict = {"removed": True}
+    else:
+        size = check_seal_size(size_mm)
+        facts = check_stamp_image(data, field="seal_image")
+        blob = _store_image(data)
+        organisation.seal_image = blob
+        organisation.seal_size_mm = size
+        details = {
+            "sha256": blob.sha256,
+            "width": facts.width,
+            "height": facts.height,
+            "size_mm": str(size),
+        }
+    organisation.save(update_fields=["seal_image", "seal_size_mm"])
+    audit_record(
+        actor=actor,
+        action="organisation.seal_image",
+        obj=organisation,
+        details=details,
+    )
+    return organisation

@@ -10,21 +10,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.blobstore import get_blob_store
+
 from .forms import (
     DelegationForm,
     PersonCreateForm,
     PersonUpdateForm,
+    SealImageForm,
+    SignatureImageForm,
     UnitForm,
     add_service_errors,
 )
+from .images import MAX_IMAGE_BYTES
 from .middleware import SESSION_KEY
+from .models import User
 from .selectors import (
     delegation_list_visible,
     organisation_list_managed,
@@ -35,7 +42,9 @@ from .services import (
     acting_for_start,
     delegation_create,
     delegation_revoke,
+    organisation_seal_image_set,
     person_create,
+    person_signature_image_set,
     person_update,
     unit_create,
 )
@@ -330,3 +339,133 @@ def acting_for_end(request):
     request.session.pop(SESSION_KEY, None)
     messages.info(request, _("You are acting for yourself again."))
     return _redirect_back(request)
+
+
+# ---------------------------------------------------------------------------
+# Signature and seal images
+
+
+def _read_upload(upload) -> bytes:
+    """An uploaded image's bytes; anything far larger than an image may be is
+    cut short, so the check refuses it without reading it all."""
+    return upload.read(MAX_IMAGE_BYTES + 1)
+
+
+def _png_response(blob_id: str) -> HttpResponse:
+    with get_blob_store().open(blob_id) as stream:
+        response = HttpResponse(stream.read(), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _signature_person(request, pk: int) -> User:
+    """The person whose signature image the requester may see and change:
+    themselves, or someone of an organisation they administer."""
+    if pk == request.user.pk:
+        return request.user
+    return get_object_or_404(person_list_managed(user=request.user), pk=pk)
+
+
+@login_required
+def person_signature(request, pk: int):
+    person = _signature_person(request, pk)
+    form = SignatureImageForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove") == "1":
+                person_signature_image_set(person=person, data=None, actor=request.user)
+                messages.success(request, _("The signature image was removed."))
+                return redirect("directory:person_signature", pk=person.pk)
+            if form.is_valid():
+                person_signature_image_set(
+                    person=person,
+                    data=_read_upload(form.cleaned_data["signature_image"]),
+                    actor=request.user,
+                )
+                messages.success(request, _("The signature image is saved."))
+                return redirect("directory:person_signature", pk=person.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        status = INVALID
+    person.refresh_from_db(fields=["signature_image"])
+    return render(
+        request,
+        "directory/stamp_image.html",
+        {
+            "form": form,
+            "kind": "signature",
+            "person": person,
+            "organisation": person.organisation,
+            "has_image": bool(person.signature_image_id),
+            "image_url": reverse("directory:person_signature_png", args=[person.pk]),
+            "can_manage_organisation": person.organisation is not None
+            and organisation_list_managed(user=request.user)
+            .filter(pk=person.organisation_id)
+            .exists(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def person_signature_png(request, pk: int):
+    person = _signature_person(request, pk)
+    if not person.signature_image_id:
+        raise Http404
+    return _png_response(person.signature_image_id)
+
+
+@administrator_required
+def organisation_seal(request, pk: int):
+    organisation = _managed_organisation(request, pk)
+    form = SealImageForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"seal_size_mm": organisation.seal_size_mm or 36},
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove") == "1":
+                organisation_seal_image_set(
+                    organisation=organisation, data=None, actor=request.user
+                )
+                messages.success(request, _("The seal image was removed."))
+                return redirect("directory:organisation_seal", pk=organisation.pk)
+            if form.is_valid():
+                organisation_seal_image_set(
+                    organisation=organisation,
+                    data=_read_upload(form.cleaned_data["seal_image"]),
+                    size_mm=form.cleaned_data["seal_size_mm"],
+                    actor=request.user,
+                )
+                messages.success(request, _("The seal image is saved."))
+                return redirect("directory:organisation_seal", pk=organisation.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        status = INVALID
+    organisation.refresh_from_db(fields=["seal_image", "seal_size_mm"])
+    return render(
+        request,
+        "directory/stamp_image.html",
+        {
+            "form": form,
+            "kind": "seal",
+            "organisation": organisation,
+            "has_image": bool(organisation.seal_image_id),
+            "image_url": reverse(
+                "directory:organisation_seal_png", args=[organisation.pk]
+            ),
+            "can_manage_organisation": True,
+        },
+        status=status,
+    )
+
+
+@administrator_required
+def organisation_seal_png(request, pk: int):
+    organisation = _managed_organisation(request, pk)
+    if not organisation.seal_image_id:
+        raise Http404
+    return _png_response(organisation.seal_image_id)
