@@ -76,3 +76,113 @@ class WorkItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SigningBatch(models.Model):
+    """Ký số hàng loạt: a leader signs many approved drafts in one action. Each
+    document is one SigningBatchItem signed by its own Celery task (workflow.batch).
+
+    `secret_sealed` is the passphrase/PIN encrypted under a random per-batch key
+    that is never stored: it travels only in the task messages. The column is wiped
+    when the batch ends (or expires)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        on_delete=models.PROTECT,
+        related_name="signing_batches",
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on behalf of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    certificate = models.ForeignKey(
+        "signing.Certificate",
+        verbose_name=_("certificate"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    total = models.PositiveIntegerField(_("documents"), default=0)
+    signed_count = models.PositiveIntegerField(_("signed"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    secret_sealed = models.BinaryField(_("sealed secret"), blank=True, default=b"")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing batch")
+        verbose_name_plural = _("signing batches")
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.signed_count}+{self.failed_count}/{self.total}"
+
+    @property
+    def finished_count(self) -> int:
+        return self.signed_count + self.failed_count
+
+
+class SigningBatchItem(models.Model):
+    """One document of a signing batch and what became of it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        SIGNING = "signing", _("Signing")
+        SIGNED = "signed", _("Signed")
+        FAILED = "failed", _("Failed")
+
+    batch = models.ForeignKey(
+        SigningBatch, on_delete=models.CASCADE, related_name="items"
+    )
+    document = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    version = models.ForeignKey(
+        "documents.FileVersion",
+        verbose_name=_("signed version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing batch item")
+        verbose_name_plural = _("signing batch items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "document"], name="signingbatchitem_unique_document"
+            )
+        ]
+        indexes = [
+            models.Index(
+                "created_at",
+                condition=Q(state="queued"),
+                name="signingbatchitem_queued_idx",
+            ),
+        ]
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.document_id}: {self.state}"

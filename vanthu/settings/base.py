@@ -255,3 +255,10 @@ VANTHU_DEMO_PKI_URL = env(
 VANTHU_DEMO_PKI_PASSPHRASE = env("VANTHU_DEMO_PKI_PASSPHRASE", default="")
 # pyHanko's revocation fetchers log every OCSP and CRL request at INFO.
 LOGGING["loggers"]["pyhanko_certvalidator"] = {"level": "WARNING"}
+
+# --- Batch signing (workflow.batch, ký số hàng loạt): beat ends signing batches that
+# outlived VANTHU_PENDING_SIGNATURE_SECONDS and wipes their sealed passphrase.
+CELERY_BEAT_SCHEDULE["signing-batch-sweep"] = {
+    "task": "workflow.tasks.signing_batch_sweep",
+    "schedule": env.float("VANTHU_SIGNING_BATCH_SWEEP_SECONDS", default=60.0),
+}
