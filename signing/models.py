@@ -203,3 +203,22 @@ class PendingSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field_name} — {self.get_status_display()}"
+
+
+class SignatureCheck(models.Model):
+    """The last validation report of a file, keyed by its SHA-256 (kiểm tra chữ ký
+    số): the document page and the verification page reuse it while it is younger
+    than VANTHU_REVOCATION_CACHE_SECONDS (a revoked signer stays revoked). Only the
+    report is kept, never the file."""
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    report = models.JSONField(_("report"))
+    verdict = models.CharField(_("verdict"), max_length=12)
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        verbose_name = _("signature check")
+        verbose_name_plural = _("signature checks")
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} {self.verdict}"

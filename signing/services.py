@@ -540,12 +540,17 @@ def signature_prepare_remote(
     appearance_params: dict | None = None,
     actor: User | None,
     validation_context=None,
+    context: dict | None = None,
 ) -> PendingSignature:
     """Phase 1 of a two-phase signature: the placeholder is written, the prepared
     PDF stored in the blob store, and the state kept in a PendingSignature whose
     random `token` identifies it. The signer's device signs `hash_to_sign` (hex
     SHA-256 of the CMS signed attributes) and the value comes back through
-    `signature_complete_remote`."""
+    `signature_complete_remote`.
+
+    `context` (JSON) is kept with the state for the caller that completes the
+    signature: what is being signed and for whom (e.g. workflow's document and
+    version); the signing app does not read it."""
     from .signers import FILL_FORMS
 
     if certificate.key_backend != KeyBackend.REMOTE:
@@ -589,7 +594,7 @@ def signature_prepare_remote(
         prepared_blob=blob,
         field_name=field_name,
         level=level,
-        state=prepared.to_state(),
+        state={**prepared.to_state(), "context": context or {}},
         hash_to_sign=prepared.hash_to_sign.hex(),
         created_at=now,
         expires_at=now + timedelta(seconds=settings.VANTHU_PENDING_SIGNATURE_SECONDS),

@@ -259,12 +259,27 @@ async def async_validate_pdf(pdf: bytes, *, validation_context=None) -> PdfRepor
         )
     if reader.encrypted:
         return PdfReport(error=_("The PDF is encrypted."))
+    from .trust import TrustConfigurationError
+
     own = validation_context is None
-    vc = make_context() if own else validation_context
+    trust_problem = ""
+    if own:
+        try:
+            vc = make_context()
+        except TrustConfigurationError as exc:
+            # No trust anchor at all: every signature is reported untrusted, and
+            # why, rather than the page failing.
+            trust_problem = str(exc)
+            vc = make_context(roots=[])
+    else:
+        vc = validation_context
     try:
         report = PdfReport()
         for sig in signatures:
-            report.signatures.append(await _validate_signature(sig, vc))
+            result = await _validate_signature(sig, vc)
+            if trust_problem and not result.trusted:
+                result.problems.append(trust_problem)
+            report.signatures.append(result)
         return report
     finally:
         if own:
