@@ -27,6 +27,8 @@ INCOMING_LIST_ROLES = (*INCOMING_READERS, Role.LANH_DAO_DON_VI)
 INCOMING_REGISTRARS = REGISTRARS
 DRAFT_WRITERS = DRAFTERS
 DRAFT_LIST_ROLES = tuple(dict.fromkeys((*DRAFTERS, *DRAFT_READERS)))
+# Anyone may check the signatures of a PDF (signing's verification page).
+ALL_ROLES = tuple(Role.values)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ NAV_ENTRIES = (
             "documents:draft_upload",
             "documents:draft_revise",
         ),
+    ),
+    NavEntry(
+        "signing:verify",
+        _("Verify signatures"),
+        ALL_ROLES,
+        ("signing:verify",),
     ),
 )
 

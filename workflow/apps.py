@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class WorkflowConfig(AppConfig):
     name = "workflow"
     verbose_name = _("Workflow")
+
+    def ready(self):
+        from documents.panels import register_panel_provider
+
+        from .views_issuing import issuing_panels
+
+        register_panel_provider(issuing_panels)

@@ -28,9 +28,14 @@ from documents.permissions import REGISTRARS
 from documents.rendering import FIELD_LEADER, FIELD_SEAL, fill_issue_fields
 from documents.services import document_assign_number, file_version_store
 from signing.demo_images import demo_seal_png, demo_signature_png
-from signing.models import Certificate
+from signing.models import Certificate, KeyBackend, PendingSignature
 from signing.selectors import certificate_list_usable
-from signing.services import signer_for
+from signing.services import (
+    PendingSignatureError,
+    signature_complete_remote,
+    signature_prepare_remote,
+    signer_for,
+)
 from signing.signers import FILL_FORMS, sign_pdf
 from signing.stamps import leader_stamp, seal_stamp
 from signing.trust import get_timestamper, validation_context
@@ -38,6 +43,8 @@ from signing.validation import validate_pdf
 
 STEP_LEADER_SIGNED = "leader_signed"
 STEP_SEALED = "sealed"
+# What a pending two-phase signature of the issuing order is for.
+PURPOSE_LEADER = "document.sign_leader"
 LEADER_LEVEL = "T"
 SEAL_LEVEL = "LT"
 # The leader's signature may only be followed by form filling (the number and
@@ -132,25 +139,14 @@ def _check_certificate(
         raise PermissionDenied(_("This is not a usable certificate of yours."))
 
 
-@transaction.atomic
-def document_sign_as_leader(
-    *,
-    document: Document,
-    certificate: Certificate,
-    secret: str | None,
-    actor: User,
-    on_behalf_of: User | None = None,
+def _check_leader_may_sign(
+    document: Document, actor: User, on_behalf_of: User | None
 ) -> FileVersion:
-    """Ký số của lãnh đạo: the agency leader signs the rendered draft's leader
-    field at level T (timestamped), as a certification signature that allows
-    form filling, with the blue signature stamp. Returns the signed version.
-    `on_behalf_of` is the leader the actor signs for (an ủy quyền in force).
-
-    Raises PermissionDenied (not a leader of the document's organisation, not
-    the actor's certificate), ValidationError (not a draft, signed already) or
-    the SigningError of the signer (wrong passphrase, TSA down): nothing is
-    stored then."""
-    document = _lock(document)
+    """The checks before a leader's signature (the caller holds the document's
+    row lock): `actor` is a leader of the document's organisation, acting for
+    `on_behalf_of` under a delegation in force if given; the document is an
+    outgoing draft whose main file is a rendered draft with an empty leader
+    field. Returns that rendered version."""
     if (
         actor.organisation_id != document.organisation_id
         or Role.LANH_DAO_CO_QUAN not in roles_of(user=actor)
@@ -173,18 +169,23 @@ def document_sign_as_leader(
         raise ValidationError(
             _("Only a rendered draft with an empty signature field can be signed.")
         )
-    _check_certificate(certificate, actor, organisation_seal=False)
-    signer = signer_for(certificate=certificate, secret=secret)
-    signed = sign_pdf(
-        pdf=_read(latest),
-        signer=signer,
-        field_name=FIELD_LEADER,
-        level=LEADER_LEVEL,
-        certify=True,
-        docmdp=FILL_FORMS,
-        appearance=leader_stamp(demo_signature_png(actor.get_full_name())),
-        timestamper=get_timestamper(),
-    )
+    return latest
+
+
+def _leader_appearance(actor: User):
+    return leader_stamp(demo_signature_png(actor.get_full_name()))
+
+
+def _record_leader_signature(
+    *,
+    document: Document,
+    latest: FileVersion,
+    signed: bytes,
+    certificate: Certificate,
+    actor: User,
+    on_behalf_of: User | None,
+) -> FileVersion:
+    """Store the leader-signed version, audit it and announce it."""
     version = _store_signed(
         previous=latest,
         pdf=signed,
@@ -208,6 +209,161 @@ def document_sign_as_leader(
         payload={"document_id": document.pk, "version_id": version.pk},
     )
     return version
+
+
+@transaction.atomic
+def document_sign_as_leader(
+    *,
+    document: Document,
+    certificate: Certificate,
+    secret: str | None,
+    actor: User,
+    on_behalf_of: User | None = None,
+) -> FileVersion:
+    """Ký số của lãnh đạo: the agency leader signs the rendered draft's leader
+    field at level T (timestamped), as a certification signature that allows
+    form filling, with the blue signature stamp. Returns the signed version.
+    `on_behalf_of` is the leader the actor signs for (an ủy quyền in force).
+
+    Raises PermissionDenied (not a leader of the document's organisation, not
+    the actor's certificate), ValidationError (not a draft, signed already, a
+    certificate whose key is on the leader's own device: see
+    document_sign_as_leader_prepare) or the SigningError of the signer (wrong
+    passphrase, TSA down): nothing is stored then."""
+    document = _lock(document)
+    latest = _check_leader_may_sign(document, actor, on_behalf_of)
+    _check_certificate(certificate, actor, organisation_seal=False)
+    if certificate.key_backend == KeyBackend.REMOTE:
+        raise ValidationError(
+            _(
+                "The key of this certificate is on your own device: sign with "
+                "your device."
+            )
+        )
+    signer = signer_for(certificate=certificate, secret=secret)
+    signed = sign_pdf(
+        pdf=_read(latest),
+        signer=signer,
+        field_name=FIELD_LEADER,
+        level=LEADER_LEVEL,
+        certify=True,
+        docmdp=FILL_FORMS,
+        appearance=_leader_appearance(actor),
+        timestamper=get_timestamper(),
+    )
+    return _record_leader_signature(
+        document=document,
+        latest=latest,
+        signed=signed,
+        certificate=certificate,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+    )
+
+
+@transaction.atomic
+def document_sign_as_leader_prepare(
+    *,
+    document: Document,
+    certificate: Certificate,
+    actor: User,
+    on_behalf_of: User | None = None,
+) -> PendingSignature:
+    """Phase 1 of the leader's signature made on their own device (USB token
+    through a local signing agent, or a remote-signing service): the same checks
+    as document_sign_as_leader, then the signature is prepared
+    (signing.services.signature_prepare_remote) and waits, under its random
+    token, for the device's signature value of `hash_to_sign`. The document,
+    the version prepared and the person acted for are kept with it."""
+    document = _lock(document)
+    latest = _check_leader_may_sign(document, actor, on_behalf_of)
+    _check_certificate(certificate, actor, organisation_seal=False)
+    if certificate.key_backend != KeyBackend.REMOTE:
+        raise ValidationError(
+            _("Only a certificate whose key is on your own device signs in two steps.")
+        )
+    return signature_prepare_remote(
+        certificate=certificate,
+        pdf=_read(latest),
+        field_name=FIELD_LEADER,
+        level=LEADER_LEVEL,
+        certify=True,
+        docmdp=FILL_FORMS,
+        appearance=_leader_appearance(actor),
+        actor=actor,
+        context={
+            "purpose": PURPOSE_LEADER,
+            "document": document.pk,
+            "version": latest.pk,
+            "on_behalf_of": on_behalf_of.pk if on_behalf_of else None,
+        },
+    )
+
+
+def leader_signature_pending(*, token: str) -> PendingSignature | None:
+    """The pending leader's signature under `token`, or None (unknown token, or
+    a pending signature of something else)."""
+    pending = (
+        PendingSignature.objects.select_related("certificate", "requested_by")
+        .filter(token=token)
+        .first()
+    )
+    if pending is None or pending_context(pending).get("purpose") != PURPOSE_LEADER:
+        return None
+    return pending
+
+
+def pending_context(pending: PendingSignature) -> dict:
+    return (pending.state or {}).get("context") or {}
+
+
+@transaction.atomic
+def document_sign_as_leader_complete(
+    *, token: str, signature_value: bytes, actor: User
+) -> FileVersion:
+    """Phase 2: the device's signature value comes back. The checks of
+    document_sign_as_leader are made again (the draft must still be the version
+    prepared), the value is verified against the certificate and embedded with
+    its timestamp (signing.services.signature_complete_remote), and the signed
+    version stored as by document_sign_as_leader.
+
+    Raises PendingSignatureError (unknown, finished or expired), PermissionDenied
+    (prepared by someone else), ValidationError (the draft changed since),
+    InvalidSignatureValue, TimestampUnavailable: nothing is stored then and the
+    signature stays pending (a right value can still be sent before expiry)."""
+    pending = leader_signature_pending(token=token)
+    if pending is None:
+        raise PendingSignatureError(_("No signature is waiting under this token."))
+    if pending.requested_by_id != actor.pk:
+        raise PermissionDenied(_("This signature was prepared for another person."))
+    context = pending_context(pending)
+    document = Document.objects.select_for_update().get(pk=context["document"])
+    on_behalf_of = (
+        User.objects.filter(pk=context["on_behalf_of"]).first()
+        if context.get("on_behalf_of")
+        else None
+    )
+    latest = _check_leader_may_sign(document, actor, on_behalf_of)
+    if latest.pk != context.get("version"):
+        raise ValidationError(
+            _("The draft has changed since the signature was prepared: sign again.")
+        )
+    certificate = pending.certificate
+    _check_certificate(certificate, actor, organisation_seal=False)
+    _pending, signed = signature_complete_remote(
+        token=token,
+        signature_value=signature_value,
+        actor=actor,
+        timestamper=get_timestamper(),
+    )
+    return _record_leader_signature(
+        document=document,
+        latest=latest,
+        signed=signed,
+        certificate=certificate,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+    )
 
 
 def _check_leader_signature(pdf: bytes) -> None:
