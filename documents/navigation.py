@@ -74,6 +74,16 @@ NAV_ENTRIES = (
         ALL_ROLES,
         ("signing:verify",),
     ),
+    NavEntry(
+        "signing:certificates",
+        _("Digital certificates"),
+        (Role.LANH_DAO_CO_QUAN, Role.LANH_DAO_DON_VI, Role.VAN_THU, Role.QUAN_TRI),
+        (
+            "signing:certificates",
+            "signing:certificate_register",
+            "signing:certificate_register_remote",
+        ),
+    ),
 )
 
 
