@@ -262,3 +262,14 @@ CELERY_BEAT_SCHEDULE["signing-batch-sweep"] = {
     "task": "workflow.tasks.signing_batch_sweep",
     "schedule": env.float("VANTHU_SIGNING_BATCH_SWEEP_SECONDS", default=60.0),
 }
+
+# --- Archival upgrade (signing.archival, documents.tasks.archival_sweep): every day
+# beat upgrades issued documents' sealed files to PAdES B-LTA and renews archival
+# timestamp chains whose TSA certificate expires within this many days.
+VANTHU_ARCHIVAL_RENEW_BEFORE_DAYS = env.int(
+    "VANTHU_ARCHIVAL_RENEW_BEFORE_DAYS", default=365
+)
+CELERY_BEAT_SCHEDULE["archival-sweep"] = {
+    "task": "documents.tasks.archival_sweep",
+    "schedule": env.float("VANTHU_ARCHIVAL_SWEEP_SECONDS", default=24 * 3600.0),
+}
