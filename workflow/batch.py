@@ -141,6 +141,7 @@ def batch_status(*, batch: SigningBatch) -> dict:
     return {
         "id": batch.pk,
         "state": batch.state,
+        "state_label": batch.get_state_display(),
         "total": batch.total,
         "signed": batch.signed_count,
         "failed": batch.failed_count,

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from documents.constants import Urgency
 
@@ -87,9 +88,9 @@ class SigningBatch(models.Model):
     when the batch ends (or expires)."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        QUEUED = "queued", pgettext_lazy("signing batch", "Queued")
+        RUNNING = "running", pgettext_lazy("signing batch", "Running")
+        DONE = "done", pgettext_lazy("signing batch", "Done")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -137,10 +138,10 @@ class SigningBatchItem(models.Model):
     """One document of a signing batch and what became of it."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
-        SIGNING = "signing", _("Signing")
-        SIGNED = "signed", _("Signed")
-        FAILED = "failed", _("Failed")
+        QUEUED = "queued", pgettext_lazy("batch item", "Waiting")
+        SIGNING = "signing", pgettext_lazy("batch item", "Signing")
+        SIGNED = "signed", pgettext_lazy("batch item", "Signed")
+        FAILED = "failed", pgettext_lazy("batch item", "Failed")
 
     batch = models.ForeignKey(
         SigningBatch, on_delete=models.CASCADE, related_name="items"

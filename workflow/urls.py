@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_batch, views_issuing
 
 app_name = "workflow"
 
@@ -11,5 +11,36 @@ urlpatterns = [
         views.queue_detail,
         {"acting": True},
         name="queue_acting",
+    ),
+]
+
+# The issuing order on the document page (ký số, cấp số, đóng dấu).
+urlpatterns += [
+    path("van-ban/<int:pk>/ky-so/", views_issuing.document_sign, name="issuing_sign"),
+    path(
+        "van-ban/<int:pk>/ky-tu-xa/",
+        views_issuing.document_sign_prepare,
+        name="issuing_sign_prepare",
+    ),
+    path(
+        "van-ban/<int:pk>/ky-tu-xa/<str:token>/",
+        views_issuing.document_two_phase,
+        name="issuing_two_phase",
+    ),
+    path(
+        "van-ban/<int:pk>/cap-so-dong-dau/",
+        views_issuing.document_seal,
+        name="issuing_seal",
+    ),
+]
+
+# Batch signing (ký số hàng loạt, workflow.views_batch).
+urlpatterns += [
+    path("ky-hang-loat/", views_batch.batch_new, name="batch_new"),
+    path("ky-hang-loat/<int:pk>/", views_batch.batch_detail, name="batch_detail"),
+    path(
+        "ky-hang-loat/<int:pk>/trang-thai.json",
+        views_batch.batch_status_json,
+        name="batch_status",
     ),
 ]

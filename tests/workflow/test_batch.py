@@ -135,14 +135,16 @@ def test_a_task_run_twice_does_not_sign_twice(
 
 def test_wrong_passphrase_creates_nothing(certs, django_capture_on_commit_callbacks):
     drafts = make_drafts(2)
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(WrongPassphrase) as caught:
-            batch_service.batch_start(
-                actor=user("lanhdao.stc"),
-                documents=drafts,
-                certificate=certs["leader"],
-                secret="not-the-passphrase",
-            )
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(WrongPassphrase) as caught,
+    ):
+        batch_service.batch_start(
+            actor=user("lanhdao.stc"),
+            documents=drafts,
+            certificate=certs["leader"],
+            secret="not-the-passphrase",
+        )
     assert str(caught.value) == "Sai mật khẩu của tệp khóa, hoặc tệp bị hỏng."
     assert not callbacks
     assert not SigningBatch.objects.exists()
@@ -230,3 +232,66 @@ def test_the_sweep_ends_expired_batches_and_wipes_their_secret(
     assert "hết hạn" in last.error
     # Its task, arriving late, signs nothing.
     assert batch_service.batch_item_sign(item_id=last.pk, key=key).state == "failed"
+
+
+def test_pages_sign_a_batch_and_show_its_progress(
+    certs, client_for, django_capture_on_commit_callbacks
+):
+    drafts = make_drafts(2)
+    leader = client_for("lanhdao.stc")
+
+    page = leader.get("/ky-hang-loat/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ký số các văn bản đã chọn" in html
+    for document in drafts:
+        assert f'value="{document.pk}"' in html
+
+    wrong = leader.post(
+        "/ky-hang-loat/",
+        {
+            "documents": [d.pk for d in drafts],
+            "certificate": certs["leader"].pk,
+            "secret": "sai-mat-khau",
+        },
+    )
+    assert wrong.status_code == 200
+    assert "Sai mật khẩu của tệp khóa, hoặc tệp bị hỏng." in wrong.content.decode()
+    assert not SigningBatch.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        started = leader.post(
+            "/ky-hang-loat/",
+            {
+                "documents": [d.pk for d in drafts],
+                "certificate": certs["leader"].pk,
+                "secret": PASSPHRASE,
+            },
+        )
+    batch = SigningBatch.objects.get()
+    assert started.status_code == 302
+    assert started["Location"] == f"/ky-hang-loat/{batch.pk}/"
+    progress = leader.get(started["Location"]).content.decode()
+    assert progress.count("data-batch-item-state>Chờ ký<") == 2
+    assert 'http-equiv="refresh"' in progress  # without JS, while running
+    run_all(batch, callbacks[0].args[2])
+
+    status = leader.get(f"/ky-hang-loat/{batch.pk}/trang-thai.json").json()
+    assert status["state"] == "done"
+    assert [i["label"] for i in status["items"]] == ["Đã ký", "Đã ký"]
+    done = leader.get(started["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in done
+    # Nobody else sees the batch.
+    other = client_for("pholanhdao.stc")
+    assert other.get(started["Location"]).status_code == 404
+    assert other.get(f"/ky-hang-loat/{batch.pk}/trang-thai.json").status_code == 404
+
+
+def test_the_page_refuses_an_empty_selection(certs, client_for):
+    make_drafts(1)
+    response = client_for("lanhdao.stc").post(
+        "/ky-hang-loat/", {"certificate": certs["leader"].pk, "secret": PASSPHRASE}
+    )
+    assert response.status_code == 200
+    assert "Hãy chọn ít nhất một văn bản để ký." in response.content.decode()
+    assert not SigningBatch.objects.exists()
