@@ -37,7 +37,14 @@ from signing.services import (
     signer_for,
 )
 from signing.signers import FILL_FORMS, sign_pdf
-from signing.stamps import leader_stamp, seal_stamp
+from signing.stamps import (
+    ATTACHMENT_FIELD,
+    StampError,
+    add_attachment_field,
+    attachment_stamp,
+    leader_stamp,
+    seal_stamp,
+)
 from signing.trust import get_timestamper, validation_context
 from signing.validation import validate_pdf
 
@@ -382,6 +389,42 @@ def _check_leader_signature(pdf: bytes) -> None:
         )
 
 
+def _sign_attachments(*, document: Document, signer) -> list[tuple[FileVersion, bytes]]:
+    """The agency's signature on every attachment in a separate file (Phụ lục I:
+    văn bản kèm theo không cùng tệp tin): a field at the top right of page 1 of
+    its latest version, signed with the seal's signer at SEAL_LEVEL, showing the
+    document's number and notation and the signing time (ISO 8601, +07:00) in
+    10 pt black Times-metric text. Nothing is stored here: the caller stores the
+    results only once every attachment is signed."""
+    signed = []
+    for file in document.files.filter(role=DocumentFile.Role.ATTACHMENT).order_by(
+        "position", "pk"
+    ):
+        latest = file.versions.order_by("-number").first()
+        if latest is None:
+            continue
+        try:
+            pdf = add_attachment_field(_read(latest))
+            style, params = attachment_stamp(number_notation=document.number_notation)
+        except StampError as exc:
+            raise ValidationError(
+                _("The attachment “%(title)s” cannot be signed: %(reason)s")
+                % {"title": file.title, "reason": exc}
+            ) from None
+        data = sign_pdf(
+            pdf=pdf,
+            signer=signer,
+            field_name=ATTACHMENT_FIELD,
+            level=SEAL_LEVEL,
+            appearance=style,
+            appearance_params=params,
+            timestamper=get_timestamper(),
+            validation_context=validation_context(),
+        )
+        signed.append((latest, data))
+    return signed
+
+
 @transaction.atomic
 def document_number_and_seal(
     *, document: Document, certificate: Certificate, secret: str | None, actor: User
@@ -393,8 +436,12 @@ def document_number_and_seal(
     certificate at level LT (timestamped, validation information embedded), with
     the red seal stamp. The document is then issued.
 
-    One transaction: if the seal cannot be signed (wrong passphrase, TSA or OCSP
-    down) the number is given back and nothing is stored."""
+    Every attachment in a separate file gets the agency's signature too, as a
+    new SIGNED version (_sign_attachments).
+
+    One transaction: if the seal or any attachment cannot be signed (wrong
+    passphrase, TSA or OCSP down, a broken attachment) the number is given back
+    and nothing is stored."""
     document = _lock(document)
     if actor.organisation_id != document.organisation_id or not (
         set(REGISTRARS) & roles_of(user=actor)
@@ -426,6 +473,7 @@ def document_number_and_seal(
         timestamper=get_timestamper(),
         validation_context=validation_context(),
     )
+    attachments = _sign_attachments(document=document, signer=signer)
     version = _store_signed(
         previous=latest,
         pdf=sealed,
@@ -433,6 +481,20 @@ def document_number_and_seal(
         actor=actor,
         extra={"sealer": actor.pk, "seal_certificate": certificate.pk},
     )
+    attachment_versions = [
+        _store_signed(
+            previous=previous,
+            pdf=data,
+            step=STEP_SEALED,
+            actor=actor,
+            extra={
+                "sealer": actor.pk,
+                "seal_certificate": certificate.pk,
+                "number_notation": document.number_notation,
+            },
+        ).pk
+        for previous, data in attachments
+    ]
     document.state = Document.State.ISSUED
     document.save(update_fields=["state"])
     audit_record(
@@ -444,6 +506,7 @@ def document_number_and_seal(
             "number": document.number_notation,
             "certificate": certificate.fingerprint,
             "sha256": version.blob_id,
+            "attachments": attachment_versions,
         },
     )
     outbox_publish(
