@@ -123,6 +123,8 @@ def _sign_form(request, certificates) -> SignForm:
 
 
 def _form_refusal(form: SignForm) -> str:
+    if "certificate" in form.errors:
+        return _("This is not a usable certificate of yours.")
     return " ".join(
         f"{form.fields[name].label}: {' '.join(errors)}"
         for name, errors in form.errors.items()

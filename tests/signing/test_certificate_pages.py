@@ -257,9 +257,7 @@ def test_taking_a_certificate_out_of_use_needs_a_reason_and_its_holder(
     assert entry.details["reason"] == "Đã cấp chứng thư số mới"
 
 
-def test_a_revocation_check_on_demand_finds_a_revoked_certificate(
-    demo_pki, client_for
-):
+def test_a_revocation_check_on_demand_finds_a_revoked_certificate(demo_pki, client_for):
     from pyhanko_certvalidator import ValidationContext
 
     username = demo_pki.subject_of(demo_pki.revoked_label()).ref
@@ -317,9 +315,7 @@ def test_the_home_page_warns_of_a_certificate_near_expiry(
     assert "Chứng thư số cần gia hạn" not in _text(client_for("vanthu.stc").get("/"))
 
 
-def test_the_home_page_warns_of_an_expired_or_revoked_certificate(
-    demo_pki, client_for
-):
+def test_the_home_page_warns_of_an_expired_or_revoked_certificate(demo_pki, client_for):
     row = _register(demo_pki, "lanhdao.stc")
     assert "Chứng thư số cần gia hạn" not in _text(client_for("lanhdao.stc").get("/"))
     Certificate.objects.filter(pk=row.pk).update(
