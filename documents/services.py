@@ -209,7 +209,13 @@ def file_version_store(
 
 
 def _store_version(
-    *, file: DocumentFile, upload, facts: PdfFacts, kind: str, created_by: User
+    *,
+    file: DocumentFile,
+    upload,
+    facts: PdfFacts,
+    kind: str,
+    created_by: User,
+    extra_facts: dict | None = None,
 ) -> FileVersion:
     upload.seek(0)
     return file_version_store(
@@ -218,7 +224,7 @@ def _store_version(
         kind=kind,
         filename=getattr(upload, "name", "") or file.title,
         page_count=facts.page_count,
-        facts=_facts_json(facts),
+        facts={**_facts_json(facts), **(extra_facts or {})},
         created_by=created_by,
         expected_sha256=facts.sha256,
     )
@@ -277,10 +283,18 @@ def document_register_incoming(
     actor: User | None,
     created_by: User | None = None,
     allow_duplicate: bool = False,
+    signature_checks: Sequence[dict | None] = (),
+    signature_warnings_accepted: bool = False,
 ) -> Document:
     """Đăng ký văn bản đến: check the files and metadata, give the next arrival
     number (số đến) of this year's incoming register (its own sequence when
-    secret), keep every file byte-exact as the received original."""
+    secret), keep every file byte-exact as the received original.
+
+    `signature_checks`: per file (main first) the summary of its signature check
+    at reception (signing.checks.validation_summary) or None. A file whose
+    signatures fail it is registered only with `signature_warnings_accepted`; the
+    summary and the acknowledgement are kept in the version's facts and in the
+    audit entry."""
     _require_role(actor, organisation, REGISTRARS)
     creator = actor or created_by
     if creator is None:
@@ -313,6 +327,22 @@ def document_register_incoming(
     description = _text(metadata, "description", _("Notes"), 500, required=False)
 
     checked = _checked_files([main_file, *attachments], _("main file"))
+    checks = list(signature_checks)[: len(checked)]
+    checks += [None] * (len(checked) - len(checks))
+    failing = [
+        (facts.sha256, check)
+        for (_u, facts), check in zip(checked, checks, strict=True)
+        if check and check.get("verdict") != "valid"
+    ]
+    if failing and not signature_warnings_accepted:
+        raise ValidationError(
+            {
+                "accept_signature_warnings": _(
+                    "A digital signature of the files failed the check: read the "
+                    "warning and tick the box to register the document anyway."
+                )
+            }
+        )
     duplicates = document_find_duplicates(
         organisation=organisation,
         organ_name=organ_name,
@@ -365,7 +395,9 @@ def document_register_incoming(
         to_places=to_places,
         created_by=creator,
     )
-    for position, (upload, facts) in enumerate(checked):
+    for position, ((upload, facts), check) in enumerate(
+        zip(checked, checks, strict=True)
+    ):
         doc_file = DocumentFile.objects.create(
             document=document,
             role=DocumentFile.Role.MAIN
@@ -380,6 +412,15 @@ def document_register_incoming(
             facts=facts,
             kind=FileVersion.Kind.RECEIVED_ORIGINAL,
             created_by=creator,
+            extra_facts={
+                "validation": {
+                    **check,
+                    "warning_accepted": check.get("verdict") != "valid"
+                    and signature_warnings_accepted,
+                }
+            }
+            if check
+            else None,
         )
     _grant(document, INCOMING_READERS, people=[creator])
     audit_record(
@@ -391,6 +432,20 @@ def document_register_incoming(
             "arrival_number": document.register_number,
             "duplicate_confirmed": bool(duplicates),
             "files": [facts.sha256 for _u, facts in checked],
+            "signature_warnings": [
+                {
+                    "sha256": sha256,
+                    "verdict": check.get("verdict"),
+                    "signatures": [
+                        s.get("field_name")
+                        for s in check.get("signatures") or ()
+                        if not s.get("ok")
+                    ],
+                }
+                for sha256, check in failing
+            ],
+            "signature_warnings_accepted": bool(failing)
+            and signature_warnings_accepted,
         },
     )
     outbox_publish(

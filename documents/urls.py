@@ -28,6 +28,16 @@ urlpatterns = [
         views.file_download,
         name="file_download",
     ),
+    path(
+        "van-ban/<int:pk>/tep/<int:version_pk>/bao-cao-chu-ky.pdf",
+        views.signature_report_pdf,
+        name="signature_report",
+    ),
+    path(
+        "van-ban/<int:pk>/tep/<int:version_pk>/kiem-tra-chu-ky/",
+        views.signature_recheck,
+        name="signature_recheck",
+    ),
     path("van-ban/<int:pk>/gop-y/", views.draft_comment, name="draft_comment"),
     path(
         "van-ban/<int:pk>/phien-ban-moi/", views.draft_revise_view, name="draft_revise"

@@ -9,8 +9,9 @@ Pages that only some roles may open (registering, drafting, the registers) answe
 403 to the others (documents.navigation)."""
 
 from datetime import datetime
-from functools import wraps
+from functools import partial, wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,8 +26,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from core.blobstore import get_blob_store
 from directory.forms import add_service_errors
 from directory.selectors import roles_of
+from signing.checks import (
+    report_json,
+    report_view,
+    signature_report,
+    validation_summary,
+)
+from signing.validation import VERDICT_VALID, validate_pdf
+from signing.views import report_response
 
 from . import staging
 from .exports import register_export_filename, register_pdf, register_xlsx
@@ -195,13 +205,52 @@ def incoming_upload(request):
                 except ValidationError as exc:
                     _pdf_errors(form, field, exc)
                     continue
-                checked.append((upload, staging.facts_as_json(facts)))
+                facts_json = staging.facts_as_json(facts)
+                if facts_json.get("signatures"):
+                    facts_json["validation"] = _validate_upload(upload)
+                checked.append((upload, facts_json))
             if not form.errors:
                 token = staging.stage(request.session, checked)
                 return redirect("documents:incoming_confirm", token=token)
         status = INVALID
     return render(
         request, "documents/incoming_upload.html", {"form": form}, status=status
+    )
+
+
+def _validate_upload(upload) -> dict:
+    """The signature check of a received file (validate_pdf, hard-fail
+    revocation), kept in its staged facts as a summary."""
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    return validation_summary(
+        report_json(validate_pdf(data)), checked_at=timezone.now()
+    )
+
+
+def signature_warnings(files) -> list:
+    """(file, its validation summary, the signatures that fail) of every staged
+    file whose signatures are broken, untrusted or revoked."""
+    warnings = []
+    for staged in files:
+        summary = staged.facts.get("validation")
+        if summary and summary.get("verdict") != VERDICT_VALID:
+            failing = [s for s in summary.get("signatures") or () if not s.get("ok")]
+            warnings.append((staged, summary, failing))
+    return warnings
+
+
+class IncomingConfirmForm(IncomingMetadataForm):
+    """The metadata form, plus the clerk's acknowledgement of signature warnings
+    (shown only when a file's signatures fail the check)."""
+
+    accept_signature_warnings = forms.BooleanField(
+        required=False,
+        label=gettext_lazy(
+            "I have read the warning about the digital signatures and still "
+            "receive the document"
+        ),
     )
 
 
@@ -260,12 +309,22 @@ def incoming_confirm(request, token: str):
     if files is None:
         return redirect("documents:incoming_upload")
     organisation = request.user.organisation
-    form = IncomingMetadataForm(request.POST or None, initial=_prefill(files[0].facts))
+    form = IncomingConfirmForm(request.POST or None, initial=_prefill(files[0].facts))
     duplicates = None
     if request.method != "POST":
         return _confirm_page(request, token, files, form, duplicates, 200)
 
     status = INVALID
+    warned = bool(signature_warnings(files))
+    accepted = form.is_valid() and form.cleaned_data["accept_signature_warnings"]
+    if form.is_valid() and warned and not accepted:
+        form.add_error(
+            "accept_signature_warnings",
+            _(
+                "A digital signature of the files failed the check: read the "
+                "warning and tick the box to register the document anyway."
+            ),
+        )
     if form.is_valid():
         opened = [staging.open_staged(token, f) for f in files]
         try:
@@ -276,6 +335,10 @@ def incoming_confirm(request, token: str):
                 metadata=form.metadata(),
                 actor=request.user,
                 allow_duplicate=form.cleaned_data["allow_duplicate"],
+                signature_checks=[f.facts.get("validation") for f in files],
+                signature_warnings_accepted=form.cleaned_data[
+                    "accept_signature_warnings"
+                ],
             )
         except DuplicateDocument as exc:
             duplicates = exc.duplicates
@@ -322,6 +385,7 @@ def _confirm_page(request, token, files, form, duplicates, status):
             "token": token,
             "files": files,
             "duplicates": [(d, d.pk in visible) for d in duplicates],
+            "signature_warnings": signature_warnings(files),
         },
         status=status,
     )
@@ -384,8 +448,91 @@ def _document_context(request, document: Document, **extra) -> dict:
         "recipients": list(document.recipients.all()),
         "today": timezone.localdate(),
         "panels": document_panels(request, document),
+        "signature_checks": _signature_checks(files),
         **extra,
     }
+
+
+def _read_blob(sha256: str) -> bytes:
+    # Reading for validation is not a person's access to the file: not audited.
+    with get_blob_store().open(sha256) as stream:
+        return stream.read()
+
+
+def _carries_signatures(version: FileVersion) -> bool:
+    """Signatures read from the file when it was stored, or a version the
+    signing steps made (workflow.issuing keeps the draft's facts on them)."""
+    return bool((version.facts or {}).get("signatures")) or (
+        version.kind == FileVersion.Kind.SIGNED
+    )
+
+
+def _signature_checks(files) -> list[dict]:
+    """The signature report of the latest version of every file that carries
+    signatures, from the cache (signing.checks.signature_report)."""
+    checks = []
+    for doc_file in files:
+        latest = doc_file.latest
+        if latest is None or not _carries_signatures(latest):
+            continue
+        check = signature_report(
+            sha256=latest.blob_id, read_pdf=partial(_read_blob, latest.blob_id)
+        )
+        checks.append(
+            {
+                "file": doc_file,
+                "version": latest,
+                "check": check,
+                "report": report_view(check.report),
+            }
+        )
+    return checks
+
+
+def _signed_version(request, pk: int, version_pk: int) -> tuple:
+    document = _visible_document(request, pk)
+    version = get_object_or_404(
+        FileVersion.objects.filter(file__document=document), pk=version_pk
+    )
+    if not _carries_signatures(version):
+        raise Http404
+    return document, version
+
+
+@require_POST
+@login_required
+def signature_recheck(request, pk: int, version_pk: int):
+    """Kiểm tra lại: validate a file version's signatures again now."""
+    document, version = _signed_version(request, pk, version_pk)
+    check = signature_report(
+        sha256=version.blob_id,
+        read_pdf=partial(_read_blob, version.blob_id),
+        force=True,
+    )
+    messages.info(
+        request,
+        _("The signatures of %(name)s were checked again.")
+        % {"name": version.filename},
+    )
+    return redirect(
+        reverse("documents:detail", args=[document.pk])
+        + f"#signature-check-{check.sha256[:12]}"
+    )
+
+
+@login_required
+def signature_report_pdf(request, pk: int, version_pk: int):
+    """The PDF report of a file version's signatures."""
+    _document, version = _signed_version(request, pk, version_pk)
+    check = signature_report(
+        sha256=version.blob_id, read_pdf=partial(_read_blob, version.blob_id)
+    )
+    return report_response(
+        check.report,
+        file_name=version.filename,
+        sha256=version.blob_id,
+        checked_at=check.checked_at,
+    )
 
 
 @login_required

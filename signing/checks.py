@@ -25,6 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from .models import SignatureCheck
 from .validation import (
@@ -33,6 +34,7 @@ from .validation import (
     VERDICT_UNSIGNED,
     VERDICT_VALID,
     PdfReport,
+    problems_of,
     validate_pdf,
 )
 
@@ -83,11 +85,16 @@ def signature_report(
     while fresh (or naming a revoked signer), else `read_pdf()` validated again and
     kept. `force` validates again in any case ("Kiểm tra lại")."""
     kept = SignatureCheck.objects.filter(sha256=sha256).first()
-    if kept is not None and not force:
-        if _has_revoked(kept.report) or timezone.now() - kept.checked_at < _cache_age():
-            return kept
-    report = validate_pdf(read_pdf())
-    data = report_json(report)
+    fresh = kept is not None and (
+        _has_revoked(kept.report) or timezone.now() - kept.checked_at < _cache_age()
+    )
+    if fresh and not force:
+        return kept
+    # Kept for every reader: in Vietnamese (the pages say the problems again in
+    # the reader's language, report_view).
+    with override("vi"):
+        report = validate_pdf(read_pdf())
+        data = report_json(report)
     now = timezone.now()
     if report.verdict == VERDICT_UNREADABLE:
         # Not kept: nothing about the file is worth remembering.
@@ -116,6 +123,20 @@ def _parse(value):
         return None
 
 
+def _problems_now(sig: dict) -> list[str]:
+    """The problems of a stored signature in the active language: the standard
+    ones from its flags, then any other kept with it (a signature that cannot
+    be read, no trust anchor configured), as stored."""
+    stored = list(sig.get("problems") or ())
+    if not sig.get("chain"):
+        return stored  # the signature could not be read at all: as kept
+    standard = set()
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            standard.update(problems_of(sig))
+    return problems_of(sig) + [p for p in stored if p not in standard]
+
+
 def report_view(report: dict) -> dict:
     """A copy of a stored report for templates: datetimes parsed, the verdict,
     coverage, DocMDP permission and modification level in words."""
@@ -133,6 +154,7 @@ def report_view(report: dict) -> dict:
         sig["modification_words"] = MODIFICATION_WORDS.get(level, level)
         coverage = raw.get("coverage") or ""
         sig["coverage_words"] = COVERAGE_WORDS.get(coverage, coverage)
+        sig["problems"] = _problems_now(raw)
         permission = raw.get("docmdp_permission") or ""
         sig["docmdp_words"] = DOCMDP_WORDS.get(permission, permission)
         signatures.append(sig)

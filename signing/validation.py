@@ -164,27 +164,33 @@ def _chain(status) -> list[CertificateInfo]:
 
 
 def _problems(report: SignatureReport) -> list[str]:
+    return problems_of(asdict(report))
+
+
+def problems_of(sig: dict) -> list[str]:
+    """The problems of a signature from its flags (a SignatureReport as a dict),
+    in the active language: the pages say them again in the reader's language."""
     problems = []
-    if not report.intact:
+    if not sig.get("intact"):
         problems.append(
             _("The signed content was changed: the signature no longer matches it.")
         )
-    elif not report.valid:
+    elif not sig.get("valid"):
         problems.append(_("The signature value is not valid."))
-    if report.revoked:
+    if sig.get("revoked"):
         problems.append(_("The signer's certificate has been revoked."))
-    elif not report.trusted:
+    elif not sig.get("trusted"):
         problems.append(
             _(
                 "The certificate does not chain to a trusted root, or its "
                 "revocation status cannot be established."
             )
         )
-    if report.docmdp_ok is False or report.modification_level in ("OTHER",):
+    if sig.get("docmdp_ok") is False or sig.get("modification_level") == "OTHER":
         problems.append(
             _("The document was changed after signing in a way that is not allowed.")
         )
-    if report.timestamp_ok is False:
+    if sig.get("timestamp_ok") is False:
         problems.append(_("The signature's timestamp is not valid."))
     return problems
 

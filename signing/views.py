@@ -110,7 +110,10 @@ def _keep(request, *, report: dict, file_name: str, sha256: str, checked_at) -> 
 def verify(request):
     """Xác thực chữ ký số: any signed-in person uploads a PDF and reads the
     validation report of every signature in it."""
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = VerifyForm(
+        request.POST if posted else None, request.FILES if posted else None
+    )
     context = {"form": form}
     status = 200
     if request.method == "POST":

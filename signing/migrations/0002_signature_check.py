@@ -4,24 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('signing', '0001_initial'),
+        ("signing", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignatureCheck',
+            name="SignatureCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(max_length=64, unique=True, verbose_name='SHA-256')),
-                ('report', models.JSONField(verbose_name='report')),
-                ('verdict', models.CharField(max_length=12, verbose_name='verdict')),
-                ('checked_at', models.DateTimeField(verbose_name='checked at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(
+                        max_length=64, unique=True, verbose_name="SHA-256"
+                    ),
+                ),
+                ("report", models.JSONField(verbose_name="report")),
+                ("verdict", models.CharField(max_length=12, verbose_name="verdict")),
+                ("checked_at", models.DateTimeField(verbose_name="checked at")),
             ],
             options={
-                'verbose_name': 'signature check',
-                'verbose_name_plural': 'signature checks',
+                "verbose_name": "signature check",
+                "verbose_name_plural": "signature checks",
             },
         ),
     ]
