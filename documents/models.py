@@ -58,6 +58,8 @@ class Register(models.Model):
         SECRET_OUTGOING = "mat_di", _("Secret outgoing documents (văn bản mật đi)")
         SECRET_INCOMING = "mat_den", _("Secret incoming documents (văn bản mật đến)")
         CUSTOM = "rieng", _("Separate sequence")
+        # One sequence shared by every copy form (sao y, sao lục, trích sao).
+        COPY = "sao", _("Copies (bản sao)")
 
     organisation = models.ForeignKey(
         "directory.Organisation",
@@ -132,6 +134,15 @@ class Document(models.Model):
     )
     copy_form = models.CharField(
         _("copy form"), max_length=3, choices=CopyForm.choices, blank=True
+    )
+    # The document a copy (bản sao) was made from.
+    copy_of = models.ForeignKey(
+        "self",
+        verbose_name=_("copy of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="copies",
     )
     # Số, ký hiệu, ngày ban hành, cơ quan ban hành (PL VI fields 2–6).
     code_number = models.CharField(_("number (số)"), max_length=11, blank=True)

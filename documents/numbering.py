@@ -19,6 +19,7 @@ DEFAULT_REGISTER_NAMES = {
     Register.Kind.INCOMING: "Sổ đăng ký văn bản đến",
     Register.Kind.SECRET_OUTGOING: "Sổ đăng ký văn bản mật đi",
     Register.Kind.SECRET_INCOMING: "Sổ đăng ký văn bản mật đến",
+    Register.Kind.COPY: "Sổ đăng ký bản sao văn bản",
 }
 
 
@@ -87,6 +88,15 @@ def register_for(
         if custom is not None:
             return custom
     kind = Register.Kind.INCOMING if incoming else Register.Kind.OUTGOING
+    return _get_or_create(organisation, year, kind, DEFAULT_REGISTER_NAMES[kind])
+
+
+def copy_register_for(*, organisation, year: int) -> Register:
+    """The register of copies (bản sao): one sequence shared by sao y, sao lục
+    and trích sao (Phụ lục I: the copy's number is its order in the copying
+    organisation's register of copies, its notation the copy form's
+    abbreviation)."""
+    kind = Register.Kind.COPY
     return _get_or_create(organisation, year, kind, DEFAULT_REGISTER_NAMES[kind])
 
 
