@@ -273,3 +273,18 @@ CELERY_BEAT_SCHEDULE["archival-sweep"] = {
     "task": "documents.tasks.archival_sweep",
     "schedule": env.float("VANTHU_ARCHIVAL_SWEEP_SECONDS", default=24 * 3600.0),
 }
+
+# --- Search (search.backends, docs/search.md): the engine, like Django's CACHES.
+# Tantivy (embedded, default): an index directory on local disk written by the one
+# indexing worker and read by every web process. TEXT_CACHE keeps the extracted
+# text of file versions (immutable, by hash) so `manage.py reindex` reads each PDF
+# once.
+VANTHU_SEARCH = {
+    "BACKEND": env(
+        "VANTHU_SEARCH_BACKEND", default="search.backends.tantivy.TantivyBackend"
+    ),
+    "OPTIONS": {"path": env("VANTHU_SEARCH_PATH", default=str(VAR_DIR / "search"))},
+    "TEXT_CACHE": env(
+        "VANTHU_SEARCH_TEXT_CACHE", default=str(VAR_DIR / "search-text")
+    ),
+}

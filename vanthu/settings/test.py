@@ -49,3 +49,18 @@ MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa:
 # --- Signing: tests serve the demo PKI on loopback (tests/signing/conftest.py);
 # a request that gets no answer fails fast.
 VANTHU_SIGNING_HTTP_TIMEOUT = 5
+
+# --- Search: tests point VANTHU_SEARCH at their own folder (tests/search/conftest.py);
+# anything else indexes into a throwaway folder, never var/search.
+VANTHU_SEARCH = {
+    "BACKEND": "search.backends.tantivy.TantivyBackend",
+    "OPTIONS": {
+        "path": env(
+            "VANTHU_SEARCH_PATH",
+            default=os.path.join(
+                os.environ.get("TMPDIR", "/tmp"), f"vanthu-search-{os.getpid()}"
+            ),
+        )
+    },
+    "TEXT_CACHE": "",
+}

@@ -1,0 +1,570 @@
+"""Tantivy, the embedded engine (công cụ tìm kiếm nhúng): an index directory on
+local disk, one writer, every web process a reader.
+
+Layout of OPTIONS["path"]:
+
+    CURRENT          the name of the generation in service ("gen-…"), replaced
+                     atomically (os.replace) to switch readers to a rebuilt index
+    gen-<stamp>/     one complete Tantivy index per generation
+    writer.lock      fcntl lock held by the one writer (worker task, reindex)
+
+Folding is done in Python (search.text) on both sides; Tantivy's own ASCII folding
+is right for Đ but knows nothing of tone placement, and the accented field needs our
+normal form anyway. Each text field exists twice: `*_f` holds folded tokens, `*_a`
+the accented ones, both with positions (phrases). The original text is stored in a
+bytes field for snippets with accents.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+import tantivy
+from tantivy import FieldType, Occur, Order, Query
+
+from search import text as vt
+
+from .base import (
+    FACETS,
+    Acl,
+    FacetCount,
+    Hit,
+    IndexDocument,
+    IndexLocked,
+    Progress,
+    SearchBackend,
+    SearchBackendError,
+    SearchQuery,
+    SearchResults,
+)
+
+# Stored original text kept for snippets, per document (characters).
+MAX_STORED_TEXT = 200_000
+# Characters of the stored text a snippet is looked for in.
+SNIPPET_SCAN = 20_000
+# Boosts (docs/search.md "Ranking contract").
+BOOST_TITLE = 5.0
+BOOST_ORGAN = 2.0
+BOOST_BODY = 1.0
+BOOST_ACCENT = 1.5  # extra weight of the accented field over the folded one
+BOOST_IDENT = 10.0
+BOOST_BIGRAM = 2.0
+MAX_BIGRAMS = 16
+
+_TEXT_FIELDS = ("title", "organ", "body")
+_FACET_FIELDS = {
+    "document_type": "doc_type",
+    "organisation": "org",
+    "year": "year",
+    "urgency": "urgency",
+    "state": "state",
+}
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=True, indexed=True, fast=True)
+    for name in ("org", "secrecy", "urgency", "year", "date", "register", "ocr"):
+        sb.add_integer_field(name, indexed=True, fast=True)
+    for name in ("doc_type", "state", "direction"):
+        sb.add_text_field(name, tokenizer_name="raw", fast=True)
+    sb.add_text_field("acl", tokenizer_name="raw")
+    sb.add_text_field("ident", tokenizer_name="raw")
+    for name in _TEXT_FIELDS:
+        sb.add_text_field(f"{name}_f", index_option="position")
+        sb.add_text_field(f"{name}_a", index_option="position")
+    sb.add_bytes_field("data", stored=True)  # JSON of the hit's display fields
+    sb.add_bytes_field("text", stored=True)  # original text for snippets
+    return sb.build()
+
+
+def _ymd(d: date | None) -> int:
+    return d.year * 10000 + d.month * 100 + d.day if d else 0
+
+
+class _WriterLock:
+    """An exclusive fcntl lock on <path>/writer.lock, waited for up to `timeout`
+    seconds. Held by the one writer; a lock dies with its process."""
+
+    def __init__(self, path: Path, timeout: float):
+        self.path = path
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    def __enter__(self):
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise IndexLocked(
+                        f"the search index writer lock {self.path} is held by "
+                        "another process"
+                    ) from None
+                time.sleep(0.05)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc):
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class TantivyBackend(SearchBackend):
+    name = "tantivy"
+
+    def __init__(
+        self,
+        *,
+        path,
+        lock_timeout: float = 5.0,
+        writer_heap: int = 64_000_000,
+        **options,
+    ) -> None:
+        super().__init__(path=path, lock_timeout=lock_timeout, **options)
+        self.path = Path(path)
+        self.lock_timeout = float(lock_timeout)
+        self.writer_heap = int(writer_heap)
+        self.schema = _schema()
+        self._reader_lock = threading.Lock()
+        self._reader: tuple[str, tantivy.Index] | None = None
+        self._meta_mtime: float = 0.0
+
+    # --- generations --------------------------------------------------------
+
+    def _current_name(self) -> str | None:
+        try:
+            return (self.path / "CURRENT").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _new_generation(self) -> Path:
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        gen = self.path / f"gen-{stamp}-{uuid.uuid4().hex[:8]}"
+        gen.mkdir(parents=True)
+        tantivy.Index(self.schema, path=str(gen))  # create the empty index
+        return gen
+
+    def _switch(self, gen: Path) -> None:
+        """Point CURRENT at `gen` in one atomic rename; keep the previous
+        generation (readers may still hold it open) and drop older ones."""
+        previous = self._current_name()
+        tmp = self.path / f"CURRENT.{uuid.uuid4().hex}"
+        tmp.write_text(gen.name)
+        with open(tmp) as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path / "CURRENT")
+        keep = {gen.name, previous}
+        for old in self.path.glob("gen-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _ensure_current(self) -> Path:
+        """The generation in service, created empty on first use (under the
+        writer lock, so two first writers cannot both create one)."""
+        name = self._current_name()
+        if name and (self.path / name).is_dir():
+            return self.path / name
+        self.path.mkdir(parents=True, exist_ok=True)
+        gen = self._new_generation()
+        self._switch(gen)
+        return gen
+
+    def _lock(self, timeout: float | None = None) -> _WriterLock:
+        self.path.mkdir(parents=True, exist_ok=True)
+        return _WriterLock(
+            self.path / "writer.lock",
+            self.lock_timeout if timeout is None else timeout,
+        )
+
+    @contextlib.contextmanager
+    def _writer(self):
+        with self._lock():
+            gen = self._ensure_current()
+            index = tantivy.Index(self.schema, path=str(gen))
+            try:
+                writer = index.writer(heap_size=self.writer_heap, num_threads=1)
+            except ValueError as exc:  # Tantivy's own lock: a foreign writer
+                raise IndexLocked(str(exc)) from exc
+            try:
+                yield writer
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                writer.rollback()
+                raise
+
+    # --- writing --------------------------------------------------------------
+
+    def _document(self, doc: IndexDocument) -> tantivy.Document:
+        d = tantivy.Document()
+        d.add_integer("id", doc.id)
+        d.add_integer("org", doc.organisation_id)
+        d.add_integer("secrecy", doc.secrecy)
+        d.add_integer("urgency", doc.urgency)
+        d.add_integer("year", doc.year or 0)
+        d.add_integer("date", _ymd(doc.issued_date or doc.sort_date))
+        d.add_integer("register", doc.register_id or 0)
+        for version_id in doc.needs_ocr:
+            d.add_integer("ocr", version_id)
+        d.add_text("doc_type", doc.document_type)
+        d.add_text("state", doc.state)
+        d.add_text("direction", doc.direction)
+        for token in doc.acl:
+            d.add_text("acl", token)
+        for key in vt.identifier_keys(doc.number, doc.notation):
+            d.add_text("ident", key)
+        fields = {
+            "title": doc.title,
+            "organ": f"{doc.organ_name} {doc.organisation_name}",
+            "body": doc.text,
+        }
+        for name, value in fields.items():
+            d.add_text(f"{name}_f", " ".join(vt.fold_tokens(value)))
+            d.add_text(f"{name}_a", " ".join(vt.accent_tokens(value)))
+        data = {
+            "title": doc.title,
+            "number_notation": doc.number_notation,
+            "subject": doc.subject,
+            "document_type": doc.document_type,
+            "organisation_id": doc.organisation_id,
+            "issued_date": doc.issued_date.isoformat() if doc.issued_date else None,
+        }
+        d.add_bytes("data", json.dumps(data, ensure_ascii=False).encode())
+        d.add_bytes("text", doc.text[:MAX_STORED_TEXT].encode())
+        return d
+
+    def bulk(self, documents: Iterable[IndexDocument]) -> int:
+        n = 0
+        with self._writer() as writer:
+            for doc in documents:
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(self._document(doc))
+                n += 1
+        self.refresh()
+        return n
+
+    def delete(self, document_ids: Iterable[int]) -> None:
+        with self._writer() as writer:
+            for pk in document_ids:
+                writer.delete_documents_by_term("id", int(pk))
+        self.refresh()
+
+    def clear(self) -> None:
+        with self._writer() as writer:
+            writer.delete_all_documents()
+        self.refresh()
+
+    def rebuild(
+        self,
+        documents: Iterable[IndexDocument],
+        *,
+        progress: Progress | None = None,
+        batch: int = 2000,
+    ) -> int:
+        """Build a new generation aside, then switch CURRENT to it.
+
+        The writer lock is held throughout, so indexing tasks that arrive meanwhile
+        wait and retry (search.tasks) and apply their change to the new generation
+        after the switch: nothing done during a rebuild is lost."""
+        with self._lock(timeout=max(self.lock_timeout, 60.0)):
+            self.path.mkdir(parents=True, exist_ok=True)
+            gen = self._new_generation()
+            try:
+                index = tantivy.Index(self.schema, path=str(gen))
+                writer = index.writer(heap_size=max(self.writer_heap, 200_000_000))
+                n = 0
+                pending = 0
+                for doc in documents:
+                    writer.add_document(self._document(doc))
+                    n += 1
+                    pending += 1
+                    if pending >= batch:
+                        if progress:
+                            progress(pending)
+                        pending = 0
+                writer.commit()
+                writer.wait_merging_threads()
+                if progress and pending:
+                    progress(pending)
+            except BaseException:
+                shutil.rmtree(gen, ignore_errors=True)
+                raise
+            self._switch(gen)
+        self.refresh()
+        return n
+
+    # --- reading --------------------------------------------------------------
+
+    def _index(self) -> tantivy.Index | None:
+        """The reader of the generation in service, reopened after a switch and
+        reloaded after a commit of the writer (another process)."""
+        name = self._current_name()
+        if name is None or not (self.path / name).is_dir():
+            return None
+        with self._reader_lock:
+            if self._reader is None or self._reader[0] != name:
+                self._reader = (name, tantivy.Index.open(str(self.path / name)))
+                self._meta_mtime = 0.0
+            index = self._reader[1]
+            try:
+                mtime = (self.path / name / "meta.json").stat().st_mtime_ns
+            except FileNotFoundError:
+                mtime = 0
+            if mtime != self._meta_mtime:
+                index.reload()
+                self._meta_mtime = mtime
+            return index
+
+    def refresh(self) -> None:
+        with self._reader_lock:
+            self._meta_mtime = -1.0  # reload on the next search
+        self._index()
+
+    def close(self) -> None:
+        with self._reader_lock:
+            self._reader = None
+
+    def count(self) -> int:
+        index = self._index()
+        return index.searcher().num_docs if index else 0
+
+    def get_ids(self) -> Iterator[int]:
+        index = self._index()
+        if index is None:
+            return iter(())
+        searcher = index.searcher()
+        total = searcher.num_docs
+        if not total:
+            return iter(())
+        result = searcher.search(Query.all_query(), limit=total, count=False)
+        ids = searcher.fast_field_values("id", [addr for _score, addr in result.hits])
+        return iter(sorted(ids))
+
+    def check(self) -> list[str]:
+        problems = []
+        if self._current_name() is None:
+            problems.append(f"no search index at {self.path}: run manage.py reindex")
+        return problems
+
+    # --- queries ----------------------------------------------------------------
+
+    def _term(self, field: str, value: str, boost: float = 1.0) -> Query:
+        q = Query.term_query(self.schema, field, value)
+        return Query.boost_query(q, boost) if boost != 1.0 else q
+
+    def _phrase(self, field: str, words: list[str], boost: float = 1.0, slop=0):
+        if len(words) == 1:
+            return self._term(field, words[0], boost)
+        q = Query.phrase_query(self.schema, field, words, slop=slop)
+        return Query.boost_query(q, boost) if boost != 1.0 else q
+
+    def _should(self, queries: list[Query]) -> Query:
+        return Query.boolean_query([(Occur.Should, q) for q in queries])
+
+    def _text_clause(self, folded: list[str], accented: list[str] | None) -> Query:
+        """Folded words (one = term, several = phrase) in any text field, plus the
+        accented form where it differs, which only adds score."""
+        boosts = {"title": BOOST_TITLE, "organ": BOOST_ORGAN, "body": BOOST_BODY}
+        subs = [self._phrase(f"{f}_f", folded, b) for f, b in boosts.items()]
+        if accented and accented != folded:
+            subs += [
+                self._phrase(f"{f}_a", accented, b * BOOST_ACCENT)
+                for f, b in boosts.items()
+            ]
+        return self._should(subs)
+
+    def _filter_clauses(self, acl: Acl, q: SearchQuery) -> list[Query]:
+        s = self.schema
+        clauses = []
+        if acl.tokens is not None:
+            clauses.append(Query.term_set_query(s, "acl", sorted(acl.tokens)))
+        clauses.append(
+            Query.range_query(s, "secrecy", FieldType.Integer, 0, int(acl.max_secrecy))
+        )
+        f = q.filters
+        for field, values in (
+            ("doc_type", f.document_types),
+            ("state", f.states),
+            ("direction", f.directions),
+        ):
+            if values:
+                clauses.append(Query.term_set_query(s, field, [str(v) for v in values]))
+        for field, values in (
+            ("org", f.organisation_ids),
+            ("register", f.register_ids),
+            ("urgency", f.urgencies),
+            ("secrecy", f.secrecies),
+            ("year", f.years),
+        ):
+            if values:
+                clauses.append(Query.term_set_query(s, field, [int(v) for v in values]))
+        if f.date_from or f.date_to:
+            clauses.append(
+                Query.range_query(
+                    s,
+                    "date",
+                    FieldType.Integer,
+                    _ymd(f.date_from) if f.date_from else 0,
+                    _ymd(f.date_to) if f.date_to else 99991231,
+                )
+            )
+        return clauses
+
+    def build_query(self, q: SearchQuery) -> Query:
+        """The engine query: scoring clauses as MUST/SHOULD, filters and ACL as MUST
+        clauses of constant score 0 (they decide matching, never ranking)."""
+        clauses: list[tuple[Occur, Query]] = []
+        for term in q.terms:
+            clauses.append(
+                (Occur.Must, self._text_clause([term.folded], [term.accented]))
+            )
+        for phrase in q.phrases:
+            folded = [t.folded for t in phrase.terms]
+            accented = [t.accented for t in phrase.terms]
+            clauses.append((Occur.Must, self._text_clause(folded, accented)))
+        for ident in q.identifiers:
+            subs = [self._term("ident", ident.keyword, BOOST_IDENT)]
+            if ident.parts:
+                subs.append(self._text_clause(list(ident.parts), None))
+            clauses.append((Occur.Must, self._should(subs)))
+        # Words of the query next to each other in the document score more.
+        sequence = [t.folded for t in q.terms]
+        bigrams = list(zip(sequence, sequence[1:], strict=False))[:MAX_BIGRAMS]
+        for a, b in bigrams:
+            clauses.append(
+                (
+                    Occur.Should,
+                    Query.boost_query(self._text_clause([a, b], None), BOOST_BIGRAM),
+                )
+            )
+        if not any(occur == Occur.Must for occur, _ in clauses):
+            clauses.append((Occur.Must, Query.all_query()))
+        for f in self._filter_clauses(q.acl, q):
+            clauses.append((Occur.Must, Query.const_score_query(f, 0.0)))
+        return Query.boolean_query(clauses)
+
+    # --- search ------------------------------------------------------------------
+
+    @staticmethod
+    def _offset(cursor: str | None) -> int:
+        if not cursor:
+            return 0
+        try:
+            data = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+            offset = int(data["o"])
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+            raise SearchBackendError("bad cursor") from None
+        if offset < 0:
+            raise SearchBackendError("bad cursor")
+        return offset
+
+    @staticmethod
+    def _cursor(offset: int) -> str:
+        return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        if query.acl.tokens is not None and not query.acl.tokens:
+            return SearchResults(total=0, hits=[], facets={f: [] for f in query.facets})
+        index = self._index()
+        if index is None:
+            return SearchResults(total=0, hits=[], facets={f: [] for f in query.facets})
+        searcher = index.searcher()
+        engine_query = self.build_query(query)
+        offset = self._offset(query.cursor)
+        limit = max(1, min(int(query.limit), 200))
+        if query.sort == "date":
+            result = searcher.search(
+                engine_query,
+                limit=limit,
+                count=True,
+                order_by_field="date",
+                order=Order.Desc,
+                offset=offset,
+            )
+        else:
+            result = searcher.search(
+                engine_query, limit=limit, count=True, offset=offset
+            )
+        words = query.highlight_terms()
+        hits = []
+        for score, address in result.hits:
+            stored = searcher.doc(address)
+            data = json.loads(stored.get_first("data").decode())
+            snippet = ""
+            if query.highlight:
+                body = stored.get_first("text").decode()[:SNIPPET_SCAN]
+                source = body if words and _mentions(body, words) else data["subject"]
+                snippet = vt.highlight(source, words)
+            hits.append(
+                Hit(
+                    id=int(stored.get_first("id")),
+                    score=float(score) if query.sort != "date" else 0.0,
+                    title=data["title"],
+                    number_notation=data["number_notation"],
+                    subject=data["subject"],
+                    document_type=data["document_type"],
+                    organisation_id=data["organisation_id"],
+                    issued_date=(
+                        date.fromisoformat(data["issued_date"])
+                        if data["issued_date"]
+                        else None
+                    ),
+                    snippet=snippet,
+                )
+            )
+        facets = self._facets(searcher, engine_query, query.facets)
+        total = int(result.count or 0)
+        more = offset + len(hits) < total
+        return SearchResults(
+            total=total,
+            hits=hits,
+            facets=facets,
+            next_cursor=self._cursor(offset + len(hits)) if more else None,
+        )
+
+    def _facets(self, searcher, engine_query, names) -> dict[str, list[FacetCount]]:
+        wanted = [n for n in names if n in FACETS]
+        if not wanted:
+            return {}
+        aggs = {n: {"terms": {"field": _FACET_FIELDS[n], "size": 100}} for n in wanted}
+        raw = searcher.aggregate(engine_query, aggs)
+        facets = {}
+        for n in wanted:
+            buckets = (raw.get(n) or {}).get("buckets") or []
+            values = []
+            for b in buckets:
+                key = b["key"]
+                if isinstance(key, float) and key.is_integer():
+                    key = int(key)
+                if n == "year" and key == 0:
+                    continue
+                values.append(FacetCount(value=str(key), count=int(b["doc_count"])))
+            facets[n] = values
+        return facets
+
+
+def _mentions(text: str, words: frozenset[str]) -> bool:
+    return any(t in words for t in vt.fold_tokens(text))

@@ -1,0 +1,43 @@
+"""Celery tasks of search: the indexing worker's side of the outbox consumers.
+
+Each task reads the document afresh from the database (the source of truth), so
+tasks are idempotent and their order does not matter: the last one run leaves the
+index as the database is. Tantivy allows one writer; a task that finds the writer
+lock held (another task, `manage.py reindex`) retries later, so nothing is lost."""
+
+import logging
+
+from celery import shared_task
+
+from search.backends.base import IndexLocked
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="search.tasks.index_document",
+    autoretry_for=(IndexLocked,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=None,
+    acks_late=True,
+)
+def index_document(document_id: int) -> bool:
+    """Write or remove one document in the index, from the database."""
+    from search.services import index_document as index
+
+    return index(document_id=int(document_id))
+
+
+@shared_task(
+    name="search.tasks.remove_document",
+    autoretry_for=(IndexLocked,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=None,
+    acks_late=True,
+)
+def remove_document(document_id: int) -> None:
+    from search.services import remove_document as remove
+
+    remove(document_id=int(document_id))
