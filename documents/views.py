@@ -20,7 +20,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -32,6 +32,7 @@ from directory.selectors import roles_of
 from signing.checks import (
     report_json,
     report_view,
+    signature_problems,
     signature_report,
     validation_summary,
 )
@@ -224,9 +225,11 @@ def _validate_upload(upload) -> dict:
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
-    return validation_summary(
-        report_json(validate_pdf(data)), checked_at=timezone.now()
-    )
+    # Kept in Vietnamese (the record); the page says the problems again in the
+    # reader's language (signature_problems).
+    with translation.override("vi"):
+        report = report_json(validate_pdf(data))
+    return validation_summary(report, checked_at=timezone.now())
 
 
 def signature_warnings(files) -> list:
@@ -236,7 +239,11 @@ def signature_warnings(files) -> list:
     for staged in files:
         summary = staged.facts.get("validation")
         if summary and summary.get("verdict") != VERDICT_VALID:
-            failing = [s for s in summary.get("signatures") or () if not s.get("ok")]
+            failing = [
+                {**s, "problems": signature_problems(s)}
+                for s in summary.get("signatures") or ()
+                if not s.get("ok")
+            ]
             warnings.append((staged, summary, failing))
     return warnings
 

@@ -123,12 +123,12 @@ def _parse(value):
         return None
 
 
-def _problems_now(sig: dict) -> list[str]:
+def signature_problems(sig: dict) -> list[str]:
     """The problems of a stored signature in the active language: the standard
     ones from its flags, then any other kept with it (a signature that cannot
     be read, no trust anchor configured), as stored."""
     stored = list(sig.get("problems") or ())
-    if not sig.get("chain"):
+    if not (sig.get("chain") or sig.get("readable")):
         return stored  # the signature could not be read at all: as kept
     standard = set()
     for code, _name in settings.LANGUAGES:
@@ -154,7 +154,7 @@ def report_view(report: dict) -> dict:
         sig["modification_words"] = MODIFICATION_WORDS.get(level, level)
         coverage = raw.get("coverage") or ""
         sig["coverage_words"] = COVERAGE_WORDS.get(coverage, coverage)
-        sig["problems"] = _problems_now(raw)
+        sig["problems"] = signature_problems(raw)
         permission = raw.get("docmdp_permission") or ""
         sig["docmdp_words"] = DOCMDP_WORDS.get(permission, permission)
         signatures.append(sig)
@@ -182,6 +182,12 @@ def validation_summary(report: dict, *, checked_at: datetime) -> dict:
                 "trusted": bool(s.get("trusted")),
                 "revoked": bool(s.get("revoked")),
                 "problems": list(s.get("problems") or ()),
+                # What signature_problems needs to say them in another language.
+                "readable": bool(s.get("chain")),
+                "valid": bool(s.get("valid")),
+                "docmdp_ok": s.get("docmdp_ok"),
+                "modification_level": s.get("modification_level") or "",
+                "timestamp_ok": s.get("timestamp_ok"),
             }
             for s in report.get("signatures") or ()
         ],

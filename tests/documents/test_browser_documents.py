@@ -95,6 +95,12 @@ def test_a_clerk_registers_a_pdf_and_prints_the_register(
     page.get_by_label("Ký hiệu").fill("SNV-VP")
     page.get_by_label("Trích yếu").fill("V/v hướng dẫn lập dự toán ngân sách năm 2027")
     page.get_by_label("Độ khẩn").select_option(label="Khẩn")
+    # The sample's certificate is self-signed: the signature check warns, and the
+    # clerk acknowledges it to register.
+    expect(page.locator("#signature-warning")).to_be_visible()
+    page.get_by_label(
+        "Tôi đã xem cảnh báo về chữ ký số và vẫn tiếp nhận văn bản"
+    ).check()
     shoot(page, "confirm", "desktop")
     page.get_by_role("button", name="Vào sổ").click()
 

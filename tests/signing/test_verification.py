@@ -217,9 +217,9 @@ def test_the_check_is_reused_until_it_ages(issued, settings):
     check.report["signatures"][0]["revoked"] = True
     check.checked_at -= timedelta(days=30)
     check.save()
-    assert signature_report(sha256=issued.blob_id, read_pdf=read).report[
-        "signatures"
-    ][0]["revoked"]
+    assert signature_report(sha256=issued.blob_id, read_pdf=read).report["signatures"][
+        0
+    ]["revoked"]
     assert len(calls) == 3
 
 
@@ -257,9 +257,7 @@ def test_the_document_page_shows_the_report_and_checks_again(issued, draft):
     assert "Digital signature check" in english and "Check again" in english
 
 
-def test_another_organisation_gets_404_for_the_report_and_the_recheck(
-    issued, draft
-):
+def test_another_organisation_gets_404_for_the_report_and_the_recheck(issued, draft):
     outsider = _client("vanthu.snv")
     report = reverse("documents:signature_report", args=[draft.pk, issued.pk])
     recheck = reverse("documents:signature_recheck", args=[draft.pk, issued.pk])

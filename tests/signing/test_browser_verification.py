@@ -1,0 +1,119 @@
+"""The verification page in a real browser (Debian's Chromium driven by Playwright
+against the live server): a chuyên viên opens "Xác thực chữ ký" from the main
+navigation, uploads a document issued in the Decree 30 order (leader certifies
+at level T, number and date filled in, agency seal at LT, over the demo PKI on
+127.0.0.1) and reads two valid signatures, the leader's allowing only form
+filling, and downloads the PDF report. Screenshots at desktop and phone widths
+go to test-artifacts/verification/."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from documents.rendering import FIELD_LEADER, FIELD_SEAL, fill_issue_fields
+from signing import signers as s
+from signing.trust import get_timestamper, validation_context
+from tests.signing.conftest import PASSPHRASE, STC, label_of
+from tests.web import test_browser as web
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "verification"
+
+browser = web.browser
+
+
+def _issue(demo_pki, draft_pdf) -> bytes:
+    from signing.pki import subject_label
+
+    leader = s.Pkcs12Signer.load(
+        demo_pki.pkcs12(label_of("lanhdao.stc"), PASSPHRASE.encode()), PASSPHRASE
+    )
+    seal = s.Pkcs12Signer.load(
+        demo_pki.pkcs12(subject_label("organisation", STC), PASSPHRASE.encode()),
+        PASSPHRASE,
+    )
+    signed = s.sign_pdf(
+        pdf=draft_pdf,
+        signer=leader,
+        field_name=FIELD_LEADER,
+        level="T",
+        certify=True,
+        timestamper=get_timestamper(),
+        validation_context=validation_context(),
+    )
+    numbered = fill_issue_fields(signed, number=7, issued=date.today())
+    return s.sign_pdf(
+        pdf=numbered,
+        signer=seal,
+        field_name=FIELD_SEAL,
+        level="LT",
+        timestamper=get_timestamper(),
+        validation_context=validation_context(),
+    )
+
+
+@pytest.fixture
+def issued_file(demo_pki, draft_pdf, tmp_path):
+    """The issued PDF, signed in another thread: pyHanko signs with asyncio.run,
+    which the running loop of Playwright's sync API forbids in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        data = pool.submit(_issue, demo_pki, draft_pdf).result()
+    path = tmp_path / "quyet-dinh-07-qd-stc.pdf"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def live_demo(transactional_db, live_server):
+    call_command("seed_demo", quiet_logins=True)
+    return live_server
+
+
+def shoot(page, name: str) -> None:
+    web.assert_fits_the_width(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_verification_page_reports_an_issued_document(
+    issued_file, live_demo, browser, size
+):
+    context, page = web.open_page(browser, size)
+    web.sign_in(page, live_demo.url, "chuyenvien.stc")
+    if size == "desktop":
+        page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
+            "link", name="Xác thực chữ ký"
+        ).click()
+    else:
+        page.goto(f"{live_demo.url}/xac-thuc-chu-ky/")
+    expect(
+        page.get_by_role("heading", name="Xác thực chữ ký số của tệp PDF")
+    ).to_be_visible()
+    shoot(page, f"verify-empty-{size}")
+
+    page.get_by_label("Tệp PDF đã ký số").set_input_files(str(issued_file))
+    page.get_by_role("button", name="Kiểm tra chữ ký").click()
+    expect(
+        page.get_by_text(
+            "Hợp lệ: mọi chữ ký đều nguyên vẹn, tin cậy và chưa bị thu hồi"
+        )
+    ).to_be_visible()
+    expect(page.get_by_text("2 trên 2 chữ ký hợp lệ")).to_be_visible()
+    expect(
+        page.get_by_text("chỉ điền biểu mẫu (số, ngày ban hành)").first
+    ).to_be_visible()
+    expect(page.locator("details.sigcheck__signature")).to_have_count(2)
+    shoot(page, f"verify-result-{size}")
+
+    link = page.get_by_role("link", name="Tải báo cáo (PDF)")
+    with page.expect_download() as download:
+        link.click()
+    report = Path(download.value.path()).read_bytes()
+    assert report.startswith(b"%PDF")
+    context.close()
