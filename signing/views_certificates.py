@@ -59,6 +59,13 @@ def days_left(certificate: Certificate, now) -> int:
     return (certificate.not_after - now).days
 
 
+def issuer_name(certificate: Certificate) -> str:
+    """The issuer's common name out of the stored human-friendly name
+    ("Common Name: X, Organization: Y, ..."), or the whole name."""
+    head, found, rest = certificate.issuer.partition("Common Name: ")
+    return rest.split(", ")[0] if found else certificate.issuer
+
+
 @login_required
 def certificate_list(request):
     user = request.user
@@ -78,6 +85,7 @@ def certificate_list(request):
     )
     for row in rows:
         row.days_left = days_left(row, now)
+        row.issuer_name = issuer_name(row)
         row.is_expired = row.not_after <= now
         row.expiring = row.pk in expiring and not row.is_expired
         row.is_revoked = row.revocation_status == RevocationStatus.REVOKED
