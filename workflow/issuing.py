@@ -7,6 +7,11 @@ The step a document has reached is read from its main file's latest version: the
 rendered draft (kind RENDERED), the leader's signed version (kind SIGNED, facts
 step "leader_signed"), the issued version (kind SIGNED, facts step "sealed").
 
+The leader may also sign on his own device (USB token, remote-signing service)
+in two phases: document_sign_as_leader_prepare keeps the document and version
+with the pending signature, document_sign_as_leader_complete embeds the value
+after the same checks.
+
 Neither people nor organisations store a signature or seal image yet: the demo
 images of signing.demo_images (a drawn signature of the leader's name, a red
 seal of the organisation's name) are stamped instead."""
