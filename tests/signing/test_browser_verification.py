@@ -117,3 +117,62 @@ def test_the_verification_page_reports_an_issued_document(
     report = Path(download.value.path()).read_bytes()
     assert report.startswith(b"%PDF")
     context.close()
+
+
+def _sign_revoked(demo_pki, draft_pdf) -> bytes:
+    signer = s.Pkcs12Signer.load(
+        demo_pki.pkcs12(demo_pki.revoked_label(), PASSPHRASE.encode()), PASSPHRASE
+    )
+    return s.sign_pdf(pdf=draft_pdf, signer=signer, field_name=FIELD_LEADER)
+
+
+def test_a_clerk_is_warned_of_a_revoked_signature_and_registers_it(
+    demo_pki, draft_pdf, tmp_path, live_demo, browser, settings
+):
+    """The confirm step warns (role alert) of the revoked certificate; the clerk
+    ticks the acknowledgement, registers, and the document page shows the
+    signature check and the flag."""
+    settings.VANTHU_UPLOAD_STAGING = str(tmp_path / "uploads")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        data = pool.submit(_sign_revoked, demo_pki, draft_pdf).result()
+    received = tmp_path / "cong-van-thu-hoi.pdf"
+    received.write_bytes(data)
+
+    context, page = web.open_page(browser, "desktop")
+    web.sign_in(page, live_demo.url, "vanthu.snv")
+    page.goto(f"{live_demo.url}/van-ban-den/tiep-nhan/")
+    page.get_by_label("Tệp chính (PDF)").set_input_files(str(received))
+    page.get_by_role("button", name="Kiểm tra tệp").click()
+    alert = page.locator("#signature-warning")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Chứng thư số của người ký đã bị thu hồi.")
+    page.get_by_label("Loại văn bản").select_option(label="Công văn")
+    page.get_by_role("textbox", name="Cơ quan ban hành", exact=True).fill(
+        "Sở Tài chính tỉnh Lạc Hồng"
+    )
+    page.get_by_label("Trích yếu").fill("V/v dự toán kinh phí chuyển đổi số")
+    page.get_by_role("button", name="Vào sổ").click()
+    expect(page.get_by_text("Có chữ ký số trong tệp không đạt").first).to_be_visible()
+    page.get_by_label(
+        "Tôi đã xem cảnh báo về chữ ký số và vẫn tiếp nhận văn bản"
+    ).check()
+    shoot(page, "incoming-warning-desktop")
+    page.get_by_role("button", name="Vào sổ").click()
+
+    expect(page.get_by_text("Đã vào sổ: số đến 1.")).to_be_visible()
+    section = page.locator("#signature-check")
+    expect(section).to_contain_text("Không hợp lệ: có chữ ký không đạt khi kiểm tra")
+    expect(section).to_contain_text("chứng thư số đã bị thu hồi")
+    expect(section).to_contain_text("văn thư đã xem cảnh báo và vẫn tiếp nhận")
+    section.get_by_role("button", name="Kiểm tra lại").click()
+    expect(page.get_by_text("Đã kiểm tra lại chữ ký số")).to_be_visible()
+    shoot(page, "document-signature-check-desktop")
+    context.close()
+
+    context, page = web.open_page(browser, "phone")
+    web.sign_in(page, live_demo.url, "vanthu.snv")
+    page.goto(f"{live_demo.url}/van-ban-den/")
+    page.get_by_role("link", name="V/v dự toán kinh phí chuyển đổi số").first.click()
+    expect(page.locator("#signature-check")).to_be_visible()
+    shoot(page, "document-signature-check-phone")
+    context.close()
