@@ -235,7 +235,7 @@ _TCVN3_RE = re.compile("[" + re.escape("".join(_TCVN3)) + "]")
 _UNICODE_VI = re.compile("[ăđĩũơưĂĐĨŨƠƯ\u1ea0-\u1ef9]")
 # Bytes that never occur inside words of Vietnamese, English or French text but are
 # frequent in TCVN3 text (đ, ơ, ư, à á ả ã ạ, ế ị ...).
-_TCVN3_STRONG = re.compile("[®¬\u00adµ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞß]")
+_TCVN3_STRONG = re.compile("[¡¢£¤¥¦§¨©ª«®¬\u00adµ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞß]")
 # VNI pairs: a vowel followed by an accent byte, or đ/ư/ơ codes inside a word.
 _VNI_STRONG = re.compile(
     "[aeouyAEOUY][ùøûõïâáàåãäêéèüëÙØÛÕÏÂÁÀÅÃÄÊÉÈÜË]|[a-zA-Z][ñöôÑÖÔ]|[ñÑ][a-zA-ZòÒôÔöÖ]"
