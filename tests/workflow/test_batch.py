@@ -13,6 +13,7 @@ from directory.models import Organisation
 from documents.models import FileVersion
 from documents.services import draft_create
 from signing.signers import WrongPassphrase
+from tests.core.conftest import broker_down  # noqa: F401 - fixture used by name
 from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
     PASSPHRASE,
     STC,
@@ -295,3 +296,30 @@ def test_the_page_refuses_an_empty_selection(certs, client_for):
     assert response.status_code == 200
     assert "Hãy chọn ít nhất một văn bản để ký." in response.content.decode()
     assert not SigningBatch.objects.exists()
+
+
+@pytest.mark.slow
+def test_tasks_that_cannot_be_published_fail_their_items_at_once(
+    certs, broker_down, django_capture_on_commit_callbacks
+):
+    """The key exists only in the process that publishes: with the broker down
+    the items are failed with a clear message, never left waiting for ever."""
+    drafts = make_drafts(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_service.batch_start(
+            actor=user("lanhdao.stc"),
+            documents=drafts,
+            certificate=certs["leader"],
+            secret=PASSPHRASE,
+        )
+
+    batch.refresh_from_db()
+    assert batch.state == SigningBatch.State.DONE
+    assert (batch.signed_count, batch.failed_count) == (0, 2)
+    assert bytes(batch.secret_sealed) == b""
+    assert {i.error for i in batch.items.all()} == {
+        "Dịch vụ ký số đang không hoạt động: văn bản này chưa được ký. Vui lòng ký lại."
+    }
+    assert not FileVersion.objects.filter(
+        file__document__in=drafts, kind=FileVersion.Kind.SIGNED
+    ).exists()
