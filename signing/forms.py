@@ -160,7 +160,7 @@ class DeactivateForm(forms.Form):
 
 class CertificateChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Certificate) -> str:
-        return _("%(name)s — serial %(serial)s, valid until %(until)s") % {
+        return _("%(name)s, valid until %(until)s (serial %(serial)s)") % {
             "name": obj.common_name,
             "serial": obj.serial,
             "until": obj.not_after.strftime("%d/%m/%Y"),
