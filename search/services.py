@@ -23,6 +23,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.blobstore import BlobStoreError, get_blob_store
 from documents.constants import Secrecy, Urgency
@@ -284,9 +285,24 @@ def parse_query(text: str) -> tuple[tuple, tuple, tuple, list[str]]:
 # Filters
 
 
+FILTER_LABELS = {
+    "document_type": gettext_lazy("document type"),
+    "organisation": gettext_lazy("organisation"),
+    "register": gettext_lazy("register"),
+    "urgency": gettext_lazy("urgency"),
+    "secrecy": gettext_lazy("secrecy"),
+    "state": gettext_lazy("status"),
+    "direction": gettext_lazy("direction"),
+    "year": gettext_lazy("year"),
+    "date_from": gettext_lazy("from date"),
+    "date_to": gettext_lazy("to date"),
+}
+
+
 def _bad(name: str) -> ValidationError:
     return ValidationError(
-        _("The filter “%(name)s” has a value that is not allowed.") % {"name": name},
+        _("The filter “%(name)s” has a value that is not allowed.")
+        % {"name": FILTER_LABELS.get(name, name)},
         code="bad_filter",
     )
 
@@ -335,7 +351,8 @@ def _date(filters: dict, key: str) -> date | None:
         return date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationError(
-            _("The date “%(name)s” is not a valid date (YYYY-MM-DD).") % {"name": key},
+            _("The date “%(name)s” is not a valid date (YYYY-MM-DD).")
+            % {"name": FILTER_LABELS[key]},
             code="bad_date",
         ) from None
 
