@@ -6,7 +6,10 @@ engine is not available here. The Elasticsearch backend adds itself here.
 
 SERVICE_CONFIGS: VANTHU_SEARCH settings the service tests run with, per engine."""
 
+import os
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +24,11 @@ def _tantivy(tmp_path):
 
 
 BACKENDS = {"tantivy": _tantivy}
+
+# The index the Celery worker of the broker tests writes (tests/core/conftest.py
+# starts it with this process's environment, after every conftest is imported).
+WORKER_INDEX = Path(tempfile.gettempdir()) / f"vanthu-search-worker-{os.getpid()}"
+os.environ.setdefault("VANTHU_SEARCH_PATH", str(WORKER_INDEX))
 
 SERVICE_CONFIGS = {
     "tantivy": lambda tmp_path: {
