@@ -38,7 +38,9 @@ logger = logging.getLogger(__name__)
 STEP_SEALED = "sealed"
 STEP_ARCHIVED = "archived"
 STEP_RENEWED = "renewed"
-ARCHIVAL_STEPS = (STEP_SEALED, STEP_ARCHIVED, STEP_RENEWED)
+# An electronic copy's signed file (workflow.copies) is preserved the same way.
+STEP_COPIED = "copied"
+ARCHIVAL_STEPS = (STEP_SEALED, STEP_COPIED, STEP_ARCHIVED, STEP_RENEWED)
 # Who may ask for it by hand (beat acts as the system, actor None).
 ARCHIVAL_ROLES = (Role.VAN_THU, Role.LUU_TRU_VIEN)
 
@@ -60,7 +62,7 @@ def renewal_may_be_due(version: FileVersion, *, at: datetime | None = None) -> b
     B-LTA yet), or an archival one whose TSA certificate expires within the
     renewal horizon (or unknown)."""
     facts = version.facts or {}
-    if facts.get("step") == STEP_SEALED:
+    if facts.get("step") in (STEP_SEALED, STEP_COPIED):
         return True
     expires = (facts.get("archival") or {}).get("tsa_expires")
     if not expires:

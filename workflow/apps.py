@@ -9,6 +9,8 @@ class WorkflowConfig(AppConfig):
     def ready(self):
         from documents.panels import register_panel_provider
 
+        from .views_copies import copy_panels
         from .views_issuing import issuing_panels
 
         register_panel_provider(issuing_panels)
+        register_panel_provider(copy_panels)

@@ -57,7 +57,8 @@ from signing.stamps import (
 from signing.trust import get_timestamper, validation_context
 
 COPY_LEVEL = "LT"
-STEP_SEALED = "sealed"
+# Not "sealed": a copy is not on the issuing path (workflow.issuing.issuing_step).
+STEP_COPIED = "copied"
 # The words of the stamp (Phụ lục I, box 14), Vietnamese whatever the language.
 STAMP_FORMS = {
     CopyForm.SAO_Y: "SAO Y",
@@ -260,7 +261,7 @@ def document_copy_make(
         facts={
             "sha256": sha256,
             "size": len(signed),
-            "step": STEP_SEALED,
+            "step": STEP_COPIED,
             "copy_form": copy_form.value,
             "source_document": document.pk,
             "source_version": source.pk,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_batch, views_issuing
+from . import views, views_batch, views_copies, views_issuing
 
 app_name = "workflow"
 
@@ -43,4 +43,9 @@ urlpatterns += [
         views_batch.batch_status_json,
         name="batch_status",
     ),
+]
+
+# Electronic copies (bản sao điện tử, workflow.views_copies).
+urlpatterns += [
+    path("van-ban/<int:pk>/sao/", views_copies.document_copy, name="document_copy"),
 ]

@@ -94,7 +94,7 @@ def test_true_copy_and_extract_are_numbered_signed_and_stamped(issued, certs, tm
 
     version = _latest(copy)
     assert version.kind == FileVersion.Kind.SIGNED
-    assert version.facts["step"] == "sealed" and version.facts["pages"] == [1]
+    assert version.facts["step"] == "copied" and version.facts["pages"] == [1]
     pdf = _bytes(version)
     report = validate_pdf(pdf, validation_context=validation_context())
     assert report.ok, report.as_dict()
@@ -136,6 +136,13 @@ def test_true_copy_and_extract_are_numbered_signed_and_stamped(issued, certs, tm
     copy_of_copy = _copy(copy, certs, CopyForm.SAO_LUC)
     assert copy_of_copy.number_notation == "03/SL-STC"
     assert "SAO LỤC" in _text(_bytes(_latest(copy_of_copy)), tmp_path)
+
+    # A copy is kept like an issued document: the archival upgrade takes it.
+    from documents.archival import document_archival_upgrade
+
+    archived = document_archival_upgrade(version=_latest(copy))
+    assert archived.facts["step"] == "archived"
+    assert validate_pdf(_bytes(archived), validation_context=validation_context()).ok
 
 
 def test_extract_keeps_only_the_chosen_pages(certs, tmp_path):
