@@ -14,15 +14,29 @@ into its empty field "chu_ky_lanh_dao", `--runs` times per row after `--warmup`:
   once, `signers.sign_pdf(IncrementalPdfFileWriter(...), PdfSignatureMetadata(...))`,
   a new `HTTPTimeStamper` per B-T signature;
 * validation of one B-T signature: `signing.validation.validate_pdf` with a fresh
-  hard-fail validation context (OCSP and CRLs fetched over loopback each time).
+  hard-fail validation context (OCSP and CRLs fetched over loopback each time);
+* with a visible stamp, B-B and B-T: Vanthu's leader stamp
+  (`signing.stamps.leader_stamp`, the demo signature PNG; image only, as Decree 30
+  prescribes) against stock pyHanko's usual stamp (signing-stack.md §5: the same
+  PNG beside three lines of text set through `GlyphAccumulatorFactory` from the
+  full Liberation Serif TTF, the font Debian ships; Noto is not installed here);
+* a text stamp alone, B-B: Vanthu's attachment stamp (`attachment_stamp`, the
+  pre-subset 1000-upem "Vanthu Serif") against the same two lines in stock
+  pyHanko's `TextStampStyle` with the full Liberation Serif TTF;
+* B-LT and B-LTA through Vanthu (validation data fetched over loopback, a new
+  validation context per signature), the archival upgrade of a B-T signature
+  (`signing.archival.archival_upgrade`: its validation data, then a document
+  timestamp), and validation of the B-LTA file (two entries: signature and
+  document timestamp).
 
-No visible stamp (the stamp images come with the Decree 30 flow). Each timing is
-the whole call (parse, incremental write, CMS, TSA round trip). Prints median and
-p90 per row and the stock/Vanthu ratio; the last line is the headline.
+Each timing is the whole call (parse, incremental write, CMS, TSA round trip).
+Prints median and p90 per row and the stock/Vanthu ratios; the last line is the
+headline.
 """
 
 import argparse
 import io
+import logging
 import os
 import statistics
 import sys
@@ -38,7 +52,9 @@ os.environ.setdefault("VANTHU_LOG_LEVEL", "WARNING")
 import django  # noqa: E402
 
 FIELD = "chu_ky_lanh_dao"
+TEXT_FIELD = "chu_ky_phu_luc"
 PASSPHRASE = b"bench-passphrase"
+FULL_FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 
 
 def draft() -> bytes:
@@ -83,14 +99,23 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args()
     django.setup()
+    # The stock runs subset the full font every time; fontTools warns each time
+    # that it drops the FFTM table (harmless, signing-stack.md §10.8).
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
+    from pyhanko import stamp as stock_stamp
+    from pyhanko.pdf_utils import images, layout, text
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers as stock
     from pyhanko.sign import timestamps
     from pyhanko.sign.fields import SigSeedSubFilter
 
     from signing import pki as demo
+    from signing.archival import archival_upgrade
+    from signing.demo_images import demo_signature_png
     from signing.signers import Pkcs12Signer, sign_pdf
+    from signing.stamps import add_attachment_field, attachment_stamp, leader_stamp
     from signing.trust import get_timestamper, validation_context
     from signing.validation import validate_pdf
 
@@ -113,30 +138,104 @@ def main() -> None:
         theirs = stock.SimpleSigner.load_pkcs12_data(p12, [], passphrase=PASSPHRASE)
         tsa = get_timestamper(pki.tsa_url)
 
-        def vanthu(level):
-            return lambda: sign_pdf(
-                pdf=pdf, signer=ours, field_name=FIELD, level=level, timestamper=tsa
-            )
+        png = demo_signature_png("Nguyễn Văn An")
+        png_path = Path(folder) / "chu-ky.png"
+        png_path.write_bytes(png)
+        text_pdf = add_attachment_field(pdf, field_name=TEXT_FIELD)
 
-        def pyhanko(level):
+        def vc():
+            return validation_context(roots=[root])
+
+        def vanthu(level, appearance=None, params=None, *, source=pdf, field=FIELD):
+            def run():
+                return sign_pdf(
+                    pdf=source,
+                    signer=ours,
+                    field_name=field,
+                    level=level,
+                    timestamper=tsa,
+                    appearance=appearance() if appearance else None,
+                    appearance_params=params,
+                    validation_context=vc() if level in ("LT", "LTA") else None,
+                )
+
+            return run
+
+        def pyhanko(level, style=None, params=None, *, source=pdf, field=FIELD):
             def run():
                 meta = stock.PdfSignatureMetadata(
-                    field_name=FIELD,
+                    field_name=field,
                     md_algorithm="sha256",
                     subfilter=SigSeedSubFilter.PADES,
                 )
                 stamper = (
                     timestamps.HTTPTimeStamper(pki.tsa_url) if level == "T" else None
                 )
-                return stock.sign_pdf(
-                    IncrementalPdfFileWriter(io.BytesIO(pdf)),
-                    meta,
-                    signer=theirs,
-                    timestamper=stamper,
-                    existing_fields_only=True,
-                ).getvalue()
+                if style is None:
+                    return stock.sign_pdf(
+                        IncrementalPdfFileWriter(io.BytesIO(source)),
+                        meta,
+                        signer=theirs,
+                        timestamper=stamper,
+                        existing_fields_only=True,
+                    ).getvalue()
+                return (
+                    stock.PdfSigner(
+                        meta, signer=theirs, timestamper=stamper, stamp_style=style()
+                    )
+                    .sign_pdf(
+                        IncrementalPdfFileWriter(io.BytesIO(source)),
+                        existing_fields_only=True,
+                        appearance_text_params=params or {},
+                    )
+                    .getvalue()
+                )
 
             return run
+
+        def vanthu_leader_stamp():
+            return leader_stamp(png)
+
+        def stock_leader_stamp():
+            # signing-stack.md §5, as a pyHanko user writes it: the image and
+            # three lines of text in a full TrueType font.
+            a = layout.AxisAlignment
+            return stock_stamp.TextStampStyle(
+                stamp_text="Ký bởi: %(signer)s\nCơ quan: %(org)s\nThời gian: %(ts)s",
+                timestamp_format="%d/%m/%Y %H:%M:%S %z",
+                text_box_style=text.TextBoxStyle(
+                    font=GlyphAccumulatorFactory(FULL_FONT, font_size=8)
+                ),
+                inner_content_layout=layout.SimpleBoxLayoutRule(
+                    x_align=a.ALIGN_MAX,
+                    y_align=a.ALIGN_MID,
+                    margins=layout.Margins(left=60, right=2),
+                ),
+                background=images.PdfImage(str(png_path)),
+                background_layout=layout.SimpleBoxLayoutRule(
+                    x_align=a.ALIGN_MIN,
+                    y_align=a.ALIGN_MID,
+                    margins=layout.Margins(left=2, right=100, top=2, bottom=2),
+                ),
+                background_opacity=1.0,
+                border_width=0,
+            )
+
+        stock_params = {"org": "Sở Tài chính"}
+        vanthu_text_params = attachment_stamp(number_notation="01/QĐ-STC")[1]
+
+        def vanthu_text_stamp():
+            return attachment_stamp(number_notation="01/QĐ-STC")[0]
+
+        def stock_text_stamp():
+            return stock_stamp.TextStampStyle(
+                stamp_text="Số: %(number)s\nThời gian ký: %(ts)s",
+                timestamp_format="%Y-%m-%dT%H:%M:%S%z",
+                text_box_style=text.TextBoxStyle(
+                    font=GlyphAccumulatorFactory(FULL_FONT, font_size=10)
+                ),
+                border_width=0,
+            )
 
         signed_t = vanthu("T")()
         assert validate_pdf(
@@ -149,6 +248,15 @@ def main() -> None:
             )
             assert report.ok
 
+        signed_lta = vanthu("LTA")()
+        assert validate_pdf(signed_lta, validation_context=vc()).ok
+        upgraded = archival_upgrade(signed_t, timestamper=tsa, validation_context=vc())
+        assert validate_pdf(upgraded, validation_context=vc()).ok
+
+        def validate_lta():
+            report = validate_pdf(signed_lta, validation_context=vc())
+            assert report.ok and len(report.signatures) == 2
+
         rows = {}
         for name, fn in (
             ("B-B Vanthu (Pkcs12Signer)", vanthu("B")),
@@ -156,6 +264,45 @@ def main() -> None:
             ("B-T Vanthu (loopback TSA)", vanthu("T")),
             ("B-T stock pyHanko (loopback TSA)", pyhanko("T")),
             ("Validate 1 B-T signature (hard-fail, OCSP+CRL)", validate),
+            ("B-B + leader stamp Vanthu", vanthu("B", vanthu_leader_stamp)),
+            (
+                "B-B + stamp stock pyHanko (full TTF)",
+                pyhanko("B", stock_leader_stamp, stock_params),
+            ),
+            ("B-T + leader stamp Vanthu", vanthu("T", vanthu_leader_stamp)),
+            (
+                "B-T + stamp stock pyHanko (full TTF)",
+                pyhanko("T", stock_leader_stamp, stock_params),
+            ),
+            (
+                "B-B + text stamp Vanthu (pre-subset font)",
+                vanthu(
+                    "B",
+                    vanthu_text_stamp,
+                    vanthu_text_params,
+                    source=text_pdf,
+                    field=TEXT_FIELD,
+                ),
+            ),
+            (
+                "B-B + text stamp stock pyHanko (full TTF)",
+                pyhanko(
+                    "B",
+                    stock_text_stamp,
+                    {"number": "01/QĐ-STC"},
+                    source=text_pdf,
+                    field=TEXT_FIELD,
+                ),
+            ),
+            ("B-LT Vanthu (loopback OCSP, CRL, TSA)", vanthu("LT")),
+            ("B-LTA Vanthu (loopback OCSP, CRL, TSA)", vanthu("LTA")),
+            (
+                "Archival upgrade B-T -> B-LTA",
+                lambda: archival_upgrade(
+                    signed_t, timestamper=tsa, validation_context=vc()
+                ),
+            ),
+            ("Validate B-LTA file (signature + doc TS)", validate_lta),
         ):
             rows[name] = timed(fn, args.runs, args.warmup)
 
@@ -168,11 +315,29 @@ def main() -> None:
     med = {k: statistics.median(v) for k, v in rows.items()}
     ratio_b = med["B-B stock pyHanko (SimpleSigner)"] / med["B-B Vanthu (Pkcs12Signer)"]
     ratio_t = med["B-T stock pyHanko (loopback TSA)"] / med["B-T Vanthu (loopback TSA)"]
+    ratio_bs = (
+        med["B-B + stamp stock pyHanko (full TTF)"] / med["B-B + leader stamp Vanthu"]
+    )
+    ratio_ts = (
+        med["B-T + stamp stock pyHanko (full TTF)"] / med["B-T + leader stamp Vanthu"]
+    )
+    ratio_text = (
+        med["B-B + text stamp stock pyHanko (full TTF)"]
+        / med["B-B + text stamp Vanthu (pre-subset font)"]
+    )
     print(f"stock/Vanthu ratio: B-B {ratio_b:.2f}x, B-T {ratio_t:.2f}x")
+    print(
+        f"stock/Vanthu ratio with stamp: B-B {ratio_bs:.2f}x, B-T {ratio_ts:.2f}x, "
+        f"text stamp B-B {ratio_text:.2f}x"
+    )
     print(
         f"HEADLINE: B-B {med['B-B Vanthu (Pkcs12Signer)']:.1f} ms "
         f"({ratio_b:.2f}x faster than stock), B-T "
-        f"{med['B-T Vanthu (loopback TSA)']:.1f} ms ({ratio_t:.2f}x), validation "
+        f"{med['B-T Vanthu (loopback TSA)']:.1f} ms ({ratio_t:.2f}x); with the "
+        f"stamp B-B {med['B-B + leader stamp Vanthu']:.1f} ms ({ratio_bs:.2f}x), "
+        f"B-T {med['B-T + leader stamp Vanthu']:.1f} ms ({ratio_ts:.2f}x); "
+        f"B-LTA {med['B-LTA Vanthu (loopback OCSP, CRL, TSA)']:.1f} ms, archival "
+        f"upgrade {med['Archival upgrade B-T -> B-LTA']:.1f} ms; validation "
         f"{med['Validate 1 B-T signature (hard-fail, OCSP+CRL)']:.1f} ms per signature"
     )
 

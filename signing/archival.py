@@ -174,18 +174,17 @@ async def async_archival_renew(
 
 
 async def _closing(func, pdf, timestamper, vc):
-    owned = vc is None
     timestamper, vc = _defaults(timestamper, vc)
     try:
         return await func(pdf, timestamper=timestamper, validation_context=vc)
     finally:
-        if owned:
-            await vc.aclose()
+        await vc.aclose()
 
 
 def archival_upgrade(pdf: bytes, *, timestamper=None, validation_context=None) -> bytes:
     """Synchronous `async_archival_upgrade`; by default with the configured TSA
-    and a new validation context (closed afterwards)."""
+    and a new validation context. The validation context is closed afterwards
+    (as signing.signers.sign_pdf does): give a new one to every call."""
     return asyncio.run(
         _closing(async_archival_upgrade, pdf, timestamper, validation_context)
     )
