@@ -711,6 +711,10 @@ def draft_revise(*, document: Document, content: dict, actor: User) -> DraftVers
         obj=document,
         details={"version": version.number},
     )
+    outbox_publish(
+        topic="documents.draft_revised",
+        payload={"document_id": document.pk, "version": version.number},
+    )
     return version
 
 
