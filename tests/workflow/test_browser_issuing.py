@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from directory.models import Organisation
@@ -99,6 +100,13 @@ def browser(live_issuing):
         browser.close()
 
 
+def _close_connections() -> None:
+    """The queries made while Playwright's loop runs open a connection of their
+    own (Django keeps connections per context); closing it lets the test
+    database be dropped at the end of the session."""
+    connections.close_all()
+
+
 def shoot(page, name: str) -> None:
     web.assert_fits_the_width(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -172,6 +180,7 @@ def test_the_director_signs_and_the_clerk_issues_from_the_document_page(
     web.assert_fits_the_width(page)
     page.screenshot(path=str(ARTIFACTS / "certificates-phone.png"), full_page=True)
     context.close()
+    _close_connections()
 
 
 class _Agent(BaseHTTPRequestHandler):
@@ -297,3 +306,4 @@ def test_the_director_signs_with_his_device_through_the_local_agent(
     assert "Signature is Valid." in pdfsig(file_bytes(signed))
     expect(page.locator("#issuing").get_by_text("Đang chờ văn thư")).to_be_visible()
     context.close()
+    _close_connections()
