@@ -164,7 +164,8 @@ def _chain(status) -> list[CertificateInfo]:
 
 
 def _problems(report: SignatureReport) -> list[str]:
-    return problems_of(asdict(report))
+    # Shallow: asdict() would deep-copy the whole report for five flags.
+    return problems_of(vars(report))
 
 
 def problems_of(sig: dict) -> list[str]:
