@@ -279,3 +279,20 @@ def test_the_pdf_report_of_a_tampered_file_lists_its_problems(issued):
     text = pdftotext(data)
     assert "Không hợp lệ" in text
     assert "Nội dung đã ký bị thay đổi" in text
+
+
+def test_an_unreachable_revocation_service_is_shown_honestly(issued, pki_server):  # noqa: F811
+    """Hard-fail: without OCSP/CRL answers the leader's signature (level T, no
+    embedded revocation data) is not trusted, and the page says why."""
+    data = _bytes(issued)
+    pki_server.serve(None)  # OCSP and CRLs answer 503
+    html = _upload(_client(), data).content.decode()
+    assert "Không hợp lệ: có chữ ký không đạt khi kiểm tra" in html
+    assert "không xác định được tình trạng thu hồi" in html
+
+
+def test_an_unsigned_pdf_is_reported_as_unsigned(draft):
+    version = draft.files.get().versions.get()
+    page = _upload(_client(), _bytes(version))
+    assert page.status_code == 200
+    assert "Tệp không có chữ ký số" in page.content.decode()
