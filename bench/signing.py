@@ -5,7 +5,9 @@
 Makes a demo PKI in a temporary folder (one leader, certomancer, RSA-2048) served
 over real HTTP on 127.0.0.1 (LoopbackPkiServer: OCSP, CRLs, TSA), renders a
 one-page quyết định with documents.rendering, then in this one process signs it
-into its empty field "chu_ky_lanh_dao", `--runs` times per row after `--warmup`:
+into its empty field "chu_ky_lanh_dao", `--runs` times per row after `--warmup`
+(the rows interleaved: each round times every row once, so that a shared VM's
+changing load falls on all of them alike):
 
 * B-B and B-T through Vanthu: `signing.signers.sign_pdf` with `Pkcs12Signer`
   (key parsed once, CachedKeySigner) and, for B-T, the process's reused
@@ -78,14 +80,19 @@ def draft() -> bytes:
     ).pdf
 
 
-def timed(fn, runs: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    times = []
+def timed_rounds(fns: dict, runs: int, warmup: int) -> dict[str, list[float]]:
+    """`warmup` calls of every function, then `runs` rounds each calling every
+    function once, in turn: on a shared VM whose load comes and goes, every row
+    sees the same load, so their ratios stay meaningful."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - start) * 1000)
     return times
 
 
@@ -257,54 +264,45 @@ def main() -> None:
             report = validate_pdf(signed_lta, validation_context=vc())
             assert report.ok and len(report.signatures) == 2
 
-        rows = {}
-        for name, fn in (
-            ("B-B Vanthu (Pkcs12Signer)", vanthu("B")),
-            ("B-B stock pyHanko (SimpleSigner)", pyhanko("B")),
-            ("B-T Vanthu (loopback TSA)", vanthu("T")),
-            ("B-T stock pyHanko (loopback TSA)", pyhanko("T")),
-            ("Validate 1 B-T signature (hard-fail, OCSP+CRL)", validate),
-            ("B-B + leader stamp Vanthu", vanthu("B", vanthu_leader_stamp)),
-            (
-                "B-B + stamp stock pyHanko (full TTF)",
-                pyhanko("B", stock_leader_stamp, stock_params),
-            ),
-            ("B-T + leader stamp Vanthu", vanthu("T", vanthu_leader_stamp)),
-            (
-                "B-T + stamp stock pyHanko (full TTF)",
-                pyhanko("T", stock_leader_stamp, stock_params),
-            ),
-            (
-                "B-B + text stamp Vanthu (pre-subset font)",
-                vanthu(
+        rows = timed_rounds(
+            {
+                "B-B Vanthu (Pkcs12Signer)": vanthu("B"),
+                "B-B stock pyHanko (SimpleSigner)": pyhanko("B"),
+                "B-T Vanthu (loopback TSA)": vanthu("T"),
+                "B-T stock pyHanko (loopback TSA)": pyhanko("T"),
+                "Validate 1 B-T signature (hard-fail, OCSP+CRL)": validate,
+                "B-B + leader stamp Vanthu": vanthu("B", vanthu_leader_stamp),
+                "B-B + stamp stock pyHanko (full TTF)": pyhanko(
+                    "B", stock_leader_stamp, stock_params
+                ),
+                "B-T + leader stamp Vanthu": vanthu("T", vanthu_leader_stamp),
+                "B-T + stamp stock pyHanko (full TTF)": pyhanko(
+                    "T", stock_leader_stamp, stock_params
+                ),
+                "B-B + text stamp Vanthu (pre-subset font)": vanthu(
                     "B",
                     vanthu_text_stamp,
                     vanthu_text_params,
                     source=text_pdf,
                     field=TEXT_FIELD,
                 ),
-            ),
-            (
-                "B-B + text stamp stock pyHanko (full TTF)",
-                pyhanko(
+                "B-B + text stamp stock pyHanko (full TTF)": pyhanko(
                     "B",
                     stock_text_stamp,
                     {"number": "01/QĐ-STC"},
                     source=text_pdf,
                     field=TEXT_FIELD,
                 ),
-            ),
-            ("B-LT Vanthu (loopback OCSP, CRL, TSA)", vanthu("LT")),
-            ("B-LTA Vanthu (loopback OCSP, CRL, TSA)", vanthu("LTA")),
-            (
-                "Archival upgrade B-T -> B-LTA",
-                lambda: archival_upgrade(
+                "B-LT Vanthu (loopback OCSP, CRL, TSA)": vanthu("LT"),
+                "B-LTA Vanthu (loopback OCSP, CRL, TSA)": vanthu("LTA"),
+                "Archival upgrade B-T -> B-LTA": lambda: archival_upgrade(
                     signed_t, timestamper=tsa, validation_context=vc()
                 ),
-            ),
-            ("Validate B-LTA file (signature + doc TS)", validate_lta),
-        ):
-            rows[name] = timed(fn, args.runs, args.warmup)
+                "Validate B-LTA file (signature + doc TS)": validate_lta,
+            },
+            args.runs,
+            args.warmup,
+        )
 
     print(f"one-page draft {len(pdf)} bytes, {args.runs} runs after {args.warmup}")
     for name, values in rows.items():
