@@ -33,8 +33,6 @@ from signing.signers import SigningError
 
 from . import issuing
 
-DEFAULT_SIGNING_AGENT_URL = "http://127.0.0.1:8765/sign"
-
 
 def _refusal(error: Exception) -> str:
     if isinstance(error, ValidationError):
@@ -246,9 +244,7 @@ def document_two_phase(request, pk: int, token: str):
             "hash_hex": pending.hash_to_sign,
             "hash_b64": base64.b64encode(digest).decode(),
             "expired": pending.expires_at <= timezone.now(),
-            "agent_url": getattr(
-                settings, "VANTHU_SIGNING_AGENT_URL", DEFAULT_SIGNING_AGENT_URL
-            ),
+            "agent_url": settings.VANTHU_SIGNING_AGENT_URL,
             "error": error,
             "pasted": request.POST.get("signature_b64", "") if error else "",
         },

@@ -243,6 +243,11 @@ VANTHU_PENDING_SIGNATURE_SECONDS = env.int(
 )
 # The PKCS#11 module of the HSM or tokens (e.g. /usr/lib/softhsm/libsofthsm2.so).
 VANTHU_PKCS11_MODULE = env("VANTHU_PKCS11_MODULE", default="")
+# The local signing agent on the leader's computer that two-phase signing pages
+# ask for the signature value (USB token); without it the value is pasted.
+VANTHU_SIGNING_AGENT_URL = env(
+    "VANTHU_SIGNING_AGENT_URL", default="http://127.0.0.1:8765/sign"
+)
 # The demo PKI (make run and tests only, VANTHU_ALLOW_DEMO): where its keys and
 # state live, and the address its OCSP responder, CRLs and TSA are served at (the
 # certificates point there). Default: this server's /demo-pki/ on VANTHU_PORT.
@@ -284,7 +289,5 @@ VANTHU_SEARCH = {
         "VANTHU_SEARCH_BACKEND", default="search.backends.tantivy.TantivyBackend"
     ),
     "OPTIONS": {"path": env("VANTHU_SEARCH_PATH", default=str(VAR_DIR / "search"))},
-    "TEXT_CACHE": env(
-        "VANTHU_SEARCH_TEXT_CACHE", default=str(VAR_DIR / "search-text")
-    ),
+    "TEXT_CACHE": env("VANTHU_SEARCH_TEXT_CACHE", default=str(VAR_DIR / "search-text")),
 }
