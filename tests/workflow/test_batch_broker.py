@@ -6,6 +6,7 @@ follows it in Chromium.
 The worker reaches the demo PKI (its TSA) served by this process on loopback, and
 the test's blob folder, through the environment."""
 
+import contextlib
 import os
 import re
 import subprocess
@@ -54,18 +55,6 @@ pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = BASE_DIR / "test-artifacts" / "batch"
-
-
-@pytest.fixture
-def chromium(certs):
-    """Chromium for one test, started after the certificates are registered
-    (registration checks trust with asyncio.run, which Playwright's loop forbids)."""
-    with web.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=web.CHROMIUM, args=web.CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -197,62 +186,99 @@ def test_a_worker_signs_a_batch_and_one_failure_stops_nothing(on_worker, seeded,
     assert not re.search(r"[A-Za-z0-9_-]{43}=", on_worker.output())
 
 
+@contextlib.contextmanager
+def chromium():
+    """Chromium for one part of a test. The database is used outside these
+    blocks only: Playwright's sync API runs its own loop (and greenlets) in this
+    thread, which forbids asyncio.run and keeps stray database connections."""
+    with web.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=web.CHROMIUM, args=web.CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.mark.browser
-def test_the_progress_page_follows_the_worker(
-    on_worker, seeded, certs, live_server, chromium
-):
-    drafts = make_drafts(4)
-    # Made unsignable without signing here (Playwright's loop forbids asyncio.run
-    # in this thread): no longer a draft.
+def test_the_progress_page_follows_the_worker(on_worker, seeded, certs, live_server):
+    drafts = make_drafts(5)
+    # Made unsignable: no longer a draft.
     Document.objects.filter(pk=drafts[3].pk).update(state=Document.State.ISSUED)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    context, page = web.open_page(chromium, "desktop")
-    web.sign_in(page, live_server.url, "lanhdao.stc")
-    page.goto(f"{live_server.url}/ky-hang-loat/")
-    expect(page.get_by_role("heading", name="Ký số hàng loạt")).to_be_visible()
-    select_all = page.get_by_label("Chọn tất cả")
-    expect(select_all).to_be_visible()  # shown by batch.js
-    select_all.check()
-    expect(page.get_by_text("Đã chọn 3 văn bản")).to_be_visible()
-    page.get_by_label("Mật khẩu hoặc mã PIN").fill(PASSPHRASE)
-    web.assert_fits_the_width(page)
-    page.screenshot(path=str(ARTIFACTS / "batch-new-desktop.png"), full_page=True)
-    # The issued draft is not offered; sign it through the batch all the same.
-    assert page.locator(f'input[value="{drafts[3].pk}"]').count() == 0
-    page.get_by_role("button", name="Ký số các văn bản đã chọn").click()
-    page.wait_for_url(f"{live_server.url}/ky-hang-loat/*/")
-    batch = SigningBatch.objects.get()
+    with chromium() as browser:
+        context, page = web.open_page(browser, "phone")
+        web.sign_in(page, live_server.url, "lanhdao.stc")
+        page.goto(f"{live_server.url}/ky-hang-loat/")
+        page.get_by_label("Chọn tất cả").check()
+        web.assert_fits_the_width(page)
+        page.screenshot(path=str(ARTIFACTS / "batch-new-phone.png"), full_page=True)
+        context.close()
 
-    expect(page.get_by_text("Đã xong 3/3: 3 đã ký, 0 lỗi")).to_be_visible(
-        timeout=60_000
-    )
-    rows = page.locator("[data-batch-item]")
-    expect(rows).to_have_count(3)
-    for i in range(3):
-        expect(rows.nth(i).locator("[data-batch-item-state]")).to_have_text("Đã ký")
-    expect(page.locator("[data-batch-state-label]")).to_have_text("Hoàn thành")
-    page.screenshot(path=str(ARTIFACTS / "batch-progress-desktop.png"), full_page=True)
-    context.close()
+        context, page = web.open_page(browser, "desktop")
+        web.sign_in(page, live_server.url, "lanhdao.stc")
+        page.goto(f"{live_server.url}/ky-hang-loat/")
+        expect(page.get_by_role("heading", name="Ký số hàng loạt")).to_be_visible()
+        select_all = page.get_by_label("Chọn tất cả")
+        expect(select_all).to_be_visible()  # shown by batch.js
+        select_all.check()
+        expect(page.get_by_text("Đã chọn 4 văn bản")).to_be_visible()
+        # The issued one is not offered.
+        assert page.locator(f'input[value="{drafts[3].pk}"]').count() == 0
+        page.locator(f'input[value="{drafts[4].pk}"]').uncheck()
+        expect(page.get_by_text("Đã chọn 3 văn bản")).to_be_visible()
+        page.get_by_label("Mật khẩu hoặc mã PIN").fill(PASSPHRASE)
+        web.assert_fits_the_width(page)
+        page.screenshot(path=str(ARTIFACTS / "batch-new-desktop.png"), full_page=True)
+        page.get_by_role("button", name="Ký số các văn bản đã chọn").click()
+        page.wait_for_url(re.compile(r".*/ky-hang-loat/\d+/$"))
+        batch_pk = int(page.url.rstrip("/").rsplit("/", 1)[1])
+        # The rows change through batch.js, never by reloading the page.
+        page.evaluate("window.__sameDocument = true")
+        page.screenshot(
+            path=str(ARTIFACTS / "batch-progress-running-desktop.png"), full_page=True
+        )
 
-    # A batch with a failure, followed at phone width (started in this process:
-    # the page shows any batch of the leader's).
+        expect(page.get_by_text("Đã xong 3/3: 3 đã ký, 0 lỗi")).to_be_visible(
+            timeout=60_000
+        )
+        rows = page.locator("[data-batch-item]")
+        expect(rows).to_have_count(3)
+        for i in range(3):
+            expect(rows.nth(i).locator("[data-batch-item-state]")).to_have_text("Đã ký")
+        expect(page.locator("[data-batch-state-label]")).to_have_text("Hoàn thành")
+        assert page.evaluate("window.__sameDocument === true")
+        web.assert_fits_the_width(page)
+        page.screenshot(
+            path=str(ARTIFACTS / "batch-progress-desktop.png"), full_page=True
+        )
+        context.close()
+
+    batch = SigningBatch.objects.get(pk=batch_pk)
+    assert set(batch.items.values_list("document_id", flat=True)) == {
+        d.pk for d in drafts[:3]
+    }
+    # A batch with a failure, followed at phone width.
     failing = batch_service.batch_start(
         actor=user("lanhdao.stc"),
-        documents=[drafts[3], *make_drafts(1)],
+        documents=[drafts[3], drafts[4]],
         certificate=certs["leader"],
         secret=PASSPHRASE,
     )
-    context, page = web.open_page(chromium, "phone")
-    web.sign_in(page, live_server.url, "lanhdao.stc")
-    page.goto(f"{live_server.url}/ky-hang-loat/{failing.pk}/")
-    expect(page.get_by_text("Đã xong 2/2: 1 đã ký, 1 lỗi")).to_be_visible(
-        timeout=60_000
-    )
-    expect(
-        page.get_by_text("Chỉ dự thảo văn bản đi mới được ký số để ban hành.")
-    ).to_be_visible()
-    web.assert_fits_the_width(page)
-    page.screenshot(path=str(ARTIFACTS / "batch-progress-phone.png"), full_page=True)
-    context.close()
-    assert batch.pk != failing.pk
+    with chromium() as browser:
+        context, page = web.open_page(browser, "phone")
+        web.sign_in(page, live_server.url, "lanhdao.stc")
+        page.goto(f"{live_server.url}/ky-hang-loat/{failing.pk}/")
+        expect(page.get_by_text("Đã xong 2/2: 1 đã ký, 1 lỗi")).to_be_visible(
+            timeout=60_000
+        )
+        expect(
+            page.get_by_text("Chỉ dự thảo văn bản đi mới được ký số để ban hành.")
+        ).to_be_visible()
+        web.assert_fits_the_width(page)
+        page.screenshot(
+            path=str(ARTIFACTS / "batch-progress-phone.png"), full_page=True
+        )
+        context.close()
