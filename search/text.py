@@ -19,6 +19,7 @@ the query, folding, tokens, number/notation keys, legacy encodings and snippets.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -43,8 +44,10 @@ _SYLLABLE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def _place_tone(word: str) -> str:
-    """The word with its tone mark on the canonical vowel (NFC in, NFC out)."""
+    """The word with its tone mark on the canonical vowel (NFC in, NFC out).
+    Cached: the syllables of a language are few."""
     decomposed = unicodedata.normalize("NFD", word)
     tones = [c for c in decomposed if c in _TONES]
     if not tones:
@@ -79,14 +82,33 @@ def _place_tone(word: str) -> str:
 def normalise(text: str) -> str:
     """NFC with the canonical tone placement of every syllable."""
     text = unicodedata.normalize("NFC", text or "")
+    if text.isascii():
+        return text
     return _WORD.sub(lambda m: _place_tone(m.group(0)), text)
+
+
+def _fold_char(c: str) -> str:
+    if c in "Đđ":
+        return "d"
+    return "".join(
+        d for d in unicodedata.normalize("NFD", c) if not unicodedata.combining(d)
+    ).lower()
+
+
+# Precomposed Latin letters (Latin-1 to Latin Extended Additional) folded at once;
+# anything else takes the NFD path.
+_FOLD_TABLE = str.maketrans(
+    {chr(i): _fold_char(chr(i)) for i in range(0xC0, 0x250)}
+    | {chr(i): _fold_char(chr(i)) for i in range(0x1E00, 0x1F00)}
+)
 
 
 def fold(text: str) -> str:
     """Lowercase ASCII-folded text: diacritics dropped, Đ/đ → d."""
-    text = (text or "").replace("Đ", "D").replace("đ", "d")
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = (text or "").translate(_FOLD_TABLE)
+    if not text.isascii():
+        text = unicodedata.normalize("NFD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return text.lower()
 
 

@@ -56,15 +56,12 @@ MAX_STORED_TEXT = 200_000
 # Characters of the stored text a snippet is looked for in.
 SNIPPET_SCAN = 20_000
 # Boosts (docs/search.md "Ranking contract").
-BOOST_TITLE = 5.0
-BOOST_ORGAN = 2.0
-BOOST_BODY = 1.0
-BOOST_ACCENT = 1.5  # extra weight of the accented field over the folded one
+BOOST_TITLE = 2.0  # a word of the query in the title (type, number, subject)
+BOOST_ACCENT = 1.5  # the words as typed, accents included
 BOOST_IDENT = 10.0
 BOOST_BIGRAM = 2.0
 MAX_BIGRAMS = 16
 
-_TEXT_FIELDS = ("title", "organ", "body")
 _FACET_FIELDS = {
     "document_type": "doc_type",
     "organisation": "org",
@@ -83,9 +80,12 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     sb.add_text_field("acl", tokenizer_name="raw")
     sb.add_text_field("ident", tokenizer_name="raw")
-    for name in _TEXT_FIELDS:
-        sb.add_text_field(f"{name}_f", index_option="position")
-        sb.add_text_field(f"{name}_a", index_option="position")
+    # all_f: every text (title, issuing organisation, files) folded, for matching
+    # and phrases; all_a: the same with accents, for the exact-accent boost;
+    # title_f: type, number and subject folded, for the title boost.
+    sb.add_text_field("all_f", index_option="position")
+    sb.add_text_field("all_a", index_option="position")
+    sb.add_text_field("title_f", index_option="freq")
     sb.add_bytes_field("data", stored=True)  # JSON of the hit's display fields
     sb.add_bytes_field("text", stored=True)  # original text for snippets
     return sb.build()
@@ -236,14 +236,12 @@ class TantivyBackend(SearchBackend):
             d.add_text("acl", token)
         for key in vt.identifier_keys(doc.number, doc.notation):
             d.add_text("ident", key)
-        fields = {
-            "title": doc.title,
-            "organ": f"{doc.organ_name} {doc.organisation_name}",
-            "body": doc.text,
-        }
-        for name, value in fields.items():
-            d.add_text(f"{name}_f", " ".join(vt.fold_tokens(value)))
-            d.add_text(f"{name}_a", " ".join(vt.accent_tokens(value)))
+        everything = (
+            f"{doc.title}\n{doc.organ_name} {doc.organisation_name}\n{doc.text}"
+        )
+        d.add_text("all_f", " ".join(vt.fold_tokens(everything)))
+        d.add_text("all_a", " ".join(vt.accent_tokens(everything)))
+        d.add_text("title_f", " ".join(vt.fold_tokens(doc.title)))
         data = {
             "title": doc.title,
             "number_notation": doc.number_notation,
@@ -384,17 +382,13 @@ class TantivyBackend(SearchBackend):
     def _should(self, queries: list[Query]) -> Query:
         return Query.boolean_query([(Occur.Should, q) for q in queries])
 
-    def _text_clause(self, folded: list[str], accented: list[str] | None) -> Query:
-        """Folded words (one = term, several = phrase) in any text field, plus the
-        accented form where it differs, which only adds score."""
-        boosts = {"title": BOOST_TITLE, "organ": BOOST_ORGAN, "body": BOOST_BODY}
-        subs = [self._phrase(f"{f}_f", folded, b) for f, b in boosts.items()]
+    def _boosts(self, folded: list[str], accented: list[str] | None) -> list[Query]:
+        """Scoring-only clauses of matched words: in the title, with the accents
+        typed (when the person typed any)."""
+        subs = [self._term("title_f", w, BOOST_TITLE) for w in folded]
         if accented and accented != folded:
-            subs += [
-                self._phrase(f"{f}_a", accented, b * BOOST_ACCENT)
-                for f, b in boosts.items()
-            ]
-        return self._should(subs)
+            subs.append(self._phrase("all_a", accented, BOOST_ACCENT))
+        return subs
 
     def _filter_clauses(self, acl: Acl, q: SearchQuery) -> list[Query]:
         s = self.schema
@@ -434,34 +428,31 @@ class TantivyBackend(SearchBackend):
         return clauses
 
     def build_query(self, q: SearchQuery) -> Query:
-        """The engine query: scoring clauses as MUST/SHOULD, filters and ACL as MUST
-        clauses of constant score 0 (they decide matching, never ranking)."""
+        """The engine query. Matching: every term, phrase and identifier is a MUST
+        clause on the folded text; filters and ACL are MUST clauses of constant
+        score 0 (they decide matching, never ranking). Ranking: SHOULD clauses
+        (title words, accents as typed, adjacent query words) only add score."""
         clauses: list[tuple[Occur, Query]] = []
+        should: list[Query] = []
         for term in q.terms:
-            clauses.append(
-                (Occur.Must, self._text_clause([term.folded], [term.accented]))
-            )
+            clauses.append((Occur.Must, self._term("all_f", term.folded)))
+            should += self._boosts([term.folded], [term.accented])
         for phrase in q.phrases:
             folded = [t.folded for t in phrase.terms]
-            accented = [t.accented for t in phrase.terms]
-            clauses.append((Occur.Must, self._text_clause(folded, accented)))
+            clauses.append((Occur.Must, self._phrase("all_f", folded)))
+            should += self._boosts(folded, [t.accented for t in phrase.terms])
         for ident in q.identifiers:
             subs = [self._term("ident", ident.keyword, BOOST_IDENT)]
             if ident.parts:
-                subs.append(self._text_clause(list(ident.parts), None))
+                subs.append(self._phrase("all_f", list(ident.parts)))
             clauses.append((Occur.Must, self._should(subs)))
         # Words of the query next to each other in the document score more.
         sequence = [t.folded for t in q.terms]
         bigrams = list(zip(sequence, sequence[1:], strict=False))[:MAX_BIGRAMS]
-        for a, b in bigrams:
-            clauses.append(
-                (
-                    Occur.Should,
-                    Query.boost_query(self._text_clause([a, b], None), BOOST_BIGRAM),
-                )
-            )
-        if not any(occur == Occur.Must for occur, _ in clauses):
+        should += [self._phrase("all_f", [a, b], BOOST_BIGRAM) for a, b in bigrams]
+        if not clauses:
             clauses.append((Occur.Must, Query.all_query()))
+        clauses += [(Occur.Should, sq) for sq in should]
         for f in self._filter_clauses(q.acl, q):
             clauses.append((Occur.Must, Query.const_score_query(f, 0.0)))
         return Query.boolean_query(clauses)
@@ -535,7 +526,10 @@ class TantivyBackend(SearchBackend):
                     snippet=snippet,
                 )
             )
-        facets = self._facets(searcher, engine_query, query.facets)
+        # Facets describe the whole result, not a page: counted on the first page.
+        facets = (
+            self._facets(searcher, engine_query, query.facets) if offset == 0 else {}
+        )
         total = int(result.count or 0)
         more = offset + len(hits) < total
         return SearchResults(
