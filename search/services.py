@@ -208,6 +208,22 @@ def remove_document(*, document_id: int) -> None:
     get_backend().delete([document_id])
 
 
+def reconcile() -> dict[str, int]:
+    """Bring the index in line with the database for every document: index the
+    searchable ones it lacks, remove the ones it should not hold. For beat, after a
+    restore or an outage; the outbox normally keeps the two in step."""
+    backend = get_backend()
+    wanted = set(_indexable().values_list("pk", flat=True))
+    held = set(backend.get_ids())
+    missing = sorted(wanted - held)
+    extra = sorted(held - wanted)
+    for start in range(0, len(missing), 500):
+        backend.bulk(index_documents_for(missing[start : start + 500]))
+    if extra:
+        backend.delete(extra)
+    return {"indexed": len(missing), "removed": len(extra)}
+
+
 def reindex_all(*, progress=None) -> int:
     """Rebuild the index from the database aside, then switch (no downtime)."""
     return get_backend().rebuild(iter_index_documents(), progress=progress)
@@ -241,7 +257,8 @@ def parse_query(text: str) -> tuple[tuple, tuple, tuple, list[str]]:
     """(terms, phrases, identifiers, notes) of a query. Raises ValidationError for
     a query too long or with too many words; notes tell what was ignored."""
     notes: list[str] = []
-    text = vt.normalise(text or "").translate(_QUOTES)
+    # Text pasted from an old TCVN3/VNI file is searched as the Unicode it means.
+    text = vt.normalise(vt.to_unicode(text or "")).translate(_QUOTES)
     if len(text) > MAX_QUERY_CHARS:
         raise ValidationError(
             _("The search text is too long: at most %(max)s characters.")
@@ -374,6 +391,8 @@ FILTER_KEYS = (
 def validate_filters(*, user, filters: dict | None) -> Filters:
     """Filters from a form or the command line, checked: known names, values of
     the right kind, organisations and registers the person may see."""
+    if filters is not None and not isinstance(filters, dict):
+        raise ValidationError(_("The search filters are not valid."), code="bad_filter")
     filters = dict(filters or {})
     unknown = sorted(set(filters) - set(FILTER_KEYS))
     if unknown:

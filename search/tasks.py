@@ -41,3 +41,16 @@ def remove_document(document_id: int) -> None:
     from search.services import remove_document as remove
 
     remove(document_id=int(document_id))
+
+
+@shared_task(
+    name="search.tasks.reconcile", autoretry_for=(IndexLocked,), retry_backoff=5
+)
+def reconcile() -> dict:
+    """Beat's daily check that the index holds exactly the searchable documents."""
+    from search.services import reconcile as run
+
+    counts = run()
+    if any(counts.values()):
+        logger.warning("search: reconciled the index with the database: %s", counts)
+    return counts

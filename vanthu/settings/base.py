@@ -291,3 +291,8 @@ VANTHU_SEARCH = {
     "OPTIONS": {"path": env("VANTHU_SEARCH_PATH", default=str(VAR_DIR / "search"))},
     "TEXT_CACHE": env("VANTHU_SEARCH_TEXT_CACHE", default=str(VAR_DIR / "search-text")),
 }
+# Beat checks every day that the index holds exactly the searchable documents.
+CELERY_BEAT_SCHEDULE["search-reconcile"] = {
+    "task": "search.tasks.reconcile",
+    "schedule": env.float("VANTHU_SEARCH_RECONCILE_SECONDS", default=24 * 3600.0),
+}
