@@ -71,6 +71,22 @@ _FACET_FIELDS = {
 }
 
 
+BIGRAM_TOKENIZER = "vanthu_ws"
+
+
+def _open(schema, path: str) -> tantivy.Index:
+    index = tantivy.Index(schema, path=path)
+    index.register_tokenizer(
+        BIGRAM_TOKENIZER,
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build(),
+    )
+    return index
+
+
+def _bigrams(tokens: list[str]) -> list[str]:
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", stored=True, indexed=True, fast=True)
@@ -86,6 +102,10 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("all_f", index_option="position")
     sb.add_text_field("all_a", index_option="position")
     sb.add_text_field("title_f", index_option="freq")
+    # all_bi: adjacent folded word pairs ("cap_phep"), so that the boost for query
+    # words next to each other is a cheap term lookup, not a phrase query run on
+    # every match (10 ms of 13 at 100,000 documents).
+    sb.add_text_field("all_bi", tokenizer_name=BIGRAM_TOKENIZER, index_option="basic")
     sb.add_bytes_field("data", stored=True)  # JSON of the hit's display fields
     sb.add_bytes_field("text", stored=True)  # original text for snippets
     return sb.build()
@@ -164,7 +184,7 @@ class TantivyBackend(SearchBackend):
         stamp = time.strftime("%Y%m%dT%H%M%S")
         gen = self.path / f"gen-{stamp}-{uuid.uuid4().hex[:8]}"
         gen.mkdir(parents=True)
-        tantivy.Index(self.schema, path=str(gen))  # create the empty index
+        _open(self.schema, str(gen))  # create the empty index
         return gen
 
     def _switch(self, gen: Path) -> None:
@@ -203,7 +223,7 @@ class TantivyBackend(SearchBackend):
     def _writer(self):
         with self._lock():
             gen = self._ensure_current()
-            index = tantivy.Index(self.schema, path=str(gen))
+            index = _open(self.schema, str(gen))
             try:
                 writer = index.writer(heap_size=self.writer_heap, num_threads=1)
             except ValueError as exc:  # Tantivy's own lock: a foreign writer
@@ -239,7 +259,9 @@ class TantivyBackend(SearchBackend):
         everything = (
             f"{doc.title}\n{doc.organ_name} {doc.organisation_name}\n{doc.text}"
         )
-        d.add_text("all_f", " ".join(vt.fold_tokens(everything)))
+        folded = vt.fold_tokens(everything)
+        d.add_text("all_f", " ".join(folded))
+        d.add_text("all_bi", " ".join(_bigrams(folded)))
         d.add_text("all_a", " ".join(vt.accent_tokens(everything)))
         d.add_text("title_f", " ".join(vt.fold_tokens(doc.title)))
         data = {
@@ -291,7 +313,7 @@ class TantivyBackend(SearchBackend):
             self.path.mkdir(parents=True, exist_ok=True)
             gen = self._new_generation()
             try:
-                index = tantivy.Index(self.schema, path=str(gen))
+                index = _open(self.schema, str(gen))
                 writer = index.writer(heap_size=max(self.writer_heap, 200_000_000))
                 n = 0
                 pending = 0
@@ -324,7 +346,7 @@ class TantivyBackend(SearchBackend):
             return None
         with self._reader_lock:
             if self._reader is None or self._reader[0] != name:
-                self._reader = (name, tantivy.Index.open(str(self.path / name)))
+                self._reader = (name, _open(self.schema, str(self.path / name)))
                 self._meta_mtime = 0.0
             index = self._reader[1]
             try:
@@ -449,7 +471,7 @@ class TantivyBackend(SearchBackend):
         # Words of the query next to each other in the document score more.
         sequence = [t.folded for t in q.terms]
         bigrams = list(zip(sequence, sequence[1:], strict=False))[:MAX_BIGRAMS]
-        should += [self._phrase("all_f", [a, b], BOOST_BIGRAM) for a, b in bigrams]
+        should += [self._term("all_bi", f"{a}_{b}", BOOST_BIGRAM) for a, b in bigrams]
         if not clauses:
             clauses.append((Occur.Must, Query.all_query()))
         clauses += [(Occur.Should, sq) for sq in should]

@@ -117,6 +117,31 @@ def test_phrase_ranks_above_scattered_words(backend):
     assert ids(quoted) == [1]
 
 
+def test_adjacent_words_rank_above_the_same_words_apart(backend):
+    # Same words, same length, same fields: only adjacency differs.
+    backend.bulk(
+        [
+            make_doc(1, "táng lễ và hỏa hoạn", number="", notation=""),
+            make_doc(2, "hỏa táng và lễ hoạn", number="", notation=""),
+        ]
+    )
+    results = backend.search(query("hoa tang"))
+    assert ids(results) == [2, 1]
+    assert results.hits[0].score > results.hits[1].score
+
+
+def test_words_in_the_title_rank_above_words_in_the_body(backend):
+    backend.bulk(
+        [
+            make_doc(1, "báo cáo tháng", text="kiểm tra thuế", number="", notation=""),
+            make_doc(2, "kiểm tra thuế", text="báo cáo tháng", number="", notation=""),
+        ]
+    )
+    results = backend.search(query("kiem tra"))
+    assert ids(results) == [2, 1]
+    assert results.hits[0].score > results.hits[1].score
+
+
 def test_quoted_phrase_must_be_adjacent(backend):
     backend.bulk([make_doc(1, "cấp phép xây dựng"), make_doc(2, "xây nhà, cấp phép")])
     assert ids(backend.search(query('"cap phep xay dung"'))) == [1]
