@@ -75,7 +75,15 @@ BIGRAM_TOKENIZER = "vanthu_ws"
 
 
 def _open(schema, path: str) -> tantivy.Index:
-    index = tantivy.Index(schema, path=path)
+    try:
+        index = tantivy.Index(schema, path=path)
+    except ValueError as exc:
+        # An index written by another version of this schema: searching it would
+        # be wrong, writing it impossible. `manage.py reindex` builds a new one.
+        raise SearchBackendError(
+            f"the search index at {path} does not match this version of Vanthu "
+            f"({exc}): run manage.py reindex"
+        ) from exc
     index.register_tokenizer(
         BIGRAM_TOKENIZER,
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build(),
@@ -387,6 +395,11 @@ class TantivyBackend(SearchBackend):
         problems = []
         if self._current_name() is None:
             problems.append(f"no search index at {self.path}: run manage.py reindex")
+            return problems
+        try:
+            self._index()
+        except SearchBackendError as exc:
+            problems.append(str(exc))
         return problems
 
     # --- queries ----------------------------------------------------------------

@@ -338,3 +338,30 @@ def test_tantivy_second_writer_waits_then_fails_cleanly(tmp_path):
         assert time.monotonic() - started >= 0.25
     second.bulk([make_doc(2, "hai")])  # free again: the second writer goes ahead
     assert sorted(first.get_ids()) == [1, 2]
+
+
+def test_tantivy_index_of_another_schema_is_refused_until_reindexed(tmp_path):
+    import tantivy
+
+    from search.backends.base import SearchBackendError
+
+    old = TantivyBackend(path=tmp_path / "idx")
+    old.bulk([make_doc(1, "cũ")])
+    gen = tmp_path / "idx" / (tmp_path / "idx" / "CURRENT").read_text()
+    # Replace the generation by an index of a different schema.
+    import shutil
+
+    shutil.rmtree(gen)
+    gen.mkdir()
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", indexed=True)
+    tantivy.Index(sb.build(), path=str(gen))
+    fresh = TantivyBackend(path=tmp_path / "idx")
+    with pytest.raises(SearchBackendError):
+        fresh.search(query("cu"))
+    assert "reindex" in fresh.check()[0]
+    with pytest.raises(SearchBackendError):
+        fresh.bulk([make_doc(2, "mới")])
+    assert fresh.rebuild([make_doc(2, "mới")]) == 1
+    assert ids(fresh.search(query("moi"))) == [2]
+    assert fresh.check() == []

@@ -489,3 +489,14 @@ def test_revised_draft_is_searched_by_its_new_text():
     # A leader of another organisation finds nothing.
     outsider = User.objects.get(username="lanhdao.snv")
     assert search(user=outsider, query="sua chua tru so").total == 0
+
+
+def test_engine_failure_is_a_clear_answer_not_an_error_page(clerk, monkeypatch):
+    from search.backends.base import SearchBackendError
+
+    def broken(_query):
+        raise SearchBackendError("index corrupt")
+
+    monkeypatch.setattr(services.get_backend(), "search", broken)
+    message = _vi_error(lambda: search(user=clerk, query="ngân sách"))
+    assert "index corrupt" not in message
