@@ -323,3 +323,53 @@ def test_tasks_that_cannot_be_published_fail_their_items_at_once(
     assert not FileVersion.objects.filter(
         file__document__in=drafts, kind=FileVersion.Kind.SIGNED
     ).exists()
+
+
+def _deputy_certificate(demo_pki):  # noqa: F811
+    from signing import services as signing_services
+    from tests.workflow.issuing_fixtures import label_of
+
+    return signing_services.certificate_register_pkcs12(
+        data=demo_pki.pkcs12(label_of("pholanhdao.stc"), PASSPHRASE.encode()),
+        passphrase=PASSPHRASE,
+        person=user("pholanhdao.stc"),
+        actor=user("pholanhdao.stc"),
+    )
+
+
+def test_a_deputy_signs_a_batch_for_the_director_under_a_delegation(
+    demo_pki,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    drafts = make_drafts(2)
+    certificate = _deputy_certificate(demo_pki)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        batch = batch_service.batch_start(
+            actor=user("pholanhdao.stc"),
+            documents=drafts,
+            certificate=certificate,
+            secret=PASSPHRASE,
+            on_behalf_of=user("lanhdao.stc"),
+        )
+    run_all(batch, callbacks[0].args[2])
+
+    assert (batch.signed_count, batch.failed_count) == (2, 0)
+    entries = AuditEntry.objects.filter(action="document.sign_leader")
+    assert {e.on_behalf_of_id for e in entries} == {user("lanhdao.stc").pk}
+    # The director sees the batch signed for them.
+    assert batch_service.batch_get_visible(user=user("lanhdao.stc"), pk=batch.pk)
+
+
+def test_signing_for_someone_without_a_delegation_is_refused(demo_pki):  # noqa: F811
+    drafts = make_drafts(1)
+    certificate = _deputy_certificate(demo_pki)
+    with pytest.raises(PermissionDenied) as caught:
+        batch_service.batch_start(
+            actor=user("pholanhdao.stc"),
+            documents=drafts,
+            certificate=certificate,
+            secret=PASSPHRASE,
+            on_behalf_of=user("truongphong.stc"),
+        )
+    assert str(caught.value) == "Anh/chị không được ủy quyền ký thay người này."
+    assert not SigningBatch.objects.exists()
