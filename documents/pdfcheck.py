@@ -261,7 +261,7 @@ def check_pdf(
                 params={"name": filename},
             )
         facts, signed = _inspect(tmp.name, filename, limits)
-        signatures = _read_signatures(tmp, filename) if signed else ()
+        signatures = read_signatures(tmp, filename) if signed else ()
     return PdfFacts(
         sha256=sha256,
         size=size,
@@ -935,7 +935,9 @@ def _has_filled_signature_fields(pdf: pikepdf.Pdf, filename: str) -> bool:
 # --- signatures -------------------------------------------------------------------
 
 
-def _read_signatures(file, filename: str) -> tuple[SignatureFacts, ...]:
+def read_signatures(file, filename: str) -> tuple[SignatureFacts, ...]:
+    """The signatures a PDF (a seekable binary file) carries, read from its start;
+    PdfRejected when one cannot be read."""
     file.seek(0)
     try:
         reader = PdfFileReader(file, strict=False)

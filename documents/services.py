@@ -38,7 +38,7 @@ from .models import (
     FileVersion,
 )
 from .numbering import format_number, register_for, register_take_number
-from .pdfcheck import PdfFacts, check_pdf
+from .pdfcheck import PdfFacts, check_pdf, read_signatures
 from .permissions import (
     CHANGE_DOCUMENT_CODENAME,
     DRAFT_READERS,
@@ -134,17 +134,21 @@ def _document_type(data: dict) -> DocumentType:
     return found
 
 
-def _facts_json(facts: PdfFacts) -> dict:
-    def plain(value):
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
+def _facts_json_value(value):
+    """Dataclasses, dates and tuples as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _facts_json_value(dataclasses.asdict(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_facts_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _facts_json_value(v) for k, v in value.items()}
+    return value
 
-    return plain(dataclasses.asdict(facts))
+
+def _facts_json(facts: PdfFacts) -> dict:
+    return _facts_json_value(facts)
 
 
 def _check_secrecy_for(actor: User | None, secrecy: int) -> None:
@@ -188,10 +192,19 @@ def file_version_store(
     expected_sha256: str | None = None,
 ) -> FileVersion:
     """Store `stream` as the next immutable version of `file` (the caller holds
-    the document's row lock or creates the file in its transaction)."""
+    the document's row lock or creates the file in its transaction).
+
+    A SIGNED version's facts get the signatures it carries now (the facts of the
+    version it was made from describe that one's signatures)."""
     blob = blob_put(stream=stream)
     if expected_sha256 is not None and blob.sha256 != expected_sha256:
         raise ValidationError(_("The file changed while it was being stored."))
+    if kind == FileVersion.Kind.SIGNED:
+        stream.seek(0)
+        facts = {
+            **facts,
+            "signatures": _facts_json_value(read_signatures(stream, filename)),
+        }
     number = (
         file.versions.order_by("-number").values_list("number", flat=True).first() or 0
     ) + 1

@@ -12,9 +12,9 @@ in two phases: document_sign_as_leader_prepare keeps the document and version
 with the pending signature, document_sign_as_leader_complete embeds the value
 after the same checks.
 
-Neither people nor organisations store a signature or seal image yet: the demo
-images of signing.demo_images (a drawn signature of the leader's name, a red
-seal of the organisation's name) are stamped instead."""
+The leader's signature image and the organisation's seal image are the ones
+stored in the directory (signing.images); demo organisations without them get
+the drawn demo images, any other organisation is refused until it stores them."""
 
 import hashlib
 import io
@@ -32,7 +32,7 @@ from documents.models import Document, DocumentFile, FileVersion
 from documents.permissions import REGISTRARS
 from documents.rendering import FIELD_LEADER, FIELD_SEAL, fill_issue_fields
 from documents.services import document_assign_number, file_version_store
-from signing.demo_images import demo_seal_png, demo_signature_png
+from signing.images import seal_image_for, signature_image_for
 from signing.models import Certificate, KeyBackend, PendingSignature
 from signing.selectors import certificate_list_usable
 from signing.services import (
@@ -185,7 +185,7 @@ def _check_leader_may_sign(
 
 
 def _leader_appearance(actor: User):
-    return leader_stamp(demo_signature_png(actor.get_full_name()))
+    return leader_stamp(signature_image_for(actor))
 
 
 def _record_leader_signature(
@@ -252,6 +252,7 @@ def document_sign_as_leader(
                 "your device."
             )
         )
+    appearance = _leader_appearance(actor)
     signer = signer_for(certificate=certificate, secret=secret)
     signed = sign_pdf(
         pdf=_read(latest),
@@ -260,7 +261,7 @@ def document_sign_as_leader(
         level=LEADER_LEVEL,
         certify=True,
         docmdp=FILL_FORMS,
-        appearance=_leader_appearance(actor),
+        appearance=appearance,
         timestamper=get_timestamper(),
     )
     return _record_leader_signature(
@@ -462,19 +463,18 @@ def document_number_and_seal(
     _check_certificate(certificate, actor, organisation_seal=True)
     pdf = _read(latest)
     _check_leader_signature(pdf)
+    seal_png, seal_size_mm = seal_image_for(document.organisation)
     signer = signer_for(certificate=certificate, secret=secret)
     document = document_assign_number(document=document, actor=actor)
     numbered = fill_issue_fields(
         pdf, number=document.code_number, issued=document.issued_date
     )
-    organisation = document.organisation
-    parent = organisation.parent.name if organisation.parent_id else ""
     sealed = sign_pdf(
         pdf=numbered,
         signer=signer,
         field_name=FIELD_SEAL,
         level=SEAL_LEVEL,
-        appearance=seal_stamp(demo_seal_png(organisation.name, parent)),
+        appearance=seal_stamp(seal_png, size_mm=seal_size_mm),
         timestamper=get_timestamper(),
         validation_context=validation_context(),
     )

@@ -16,6 +16,7 @@ from core.models import AuditEntry, OutboxEvent
 from directory.models import Organisation
 from documents.models import Document, FileVersion, Register
 from documents.rendering import FIELD_LEADER, FIELD_SEAL
+from signing.images import StampImageMissing
 from signing.signers import TimestampUnavailable, WrongPassphrase
 from signing.trust import validation_context
 from signing.validation import validate_pdf
@@ -252,3 +253,73 @@ def test_a_seal_that_cannot_be_timestamped_gives_the_number_back(
     assert draft.state == Document.State.DRAFT and draft.register_id is None
     assert issuing.issuing_step(document=draft) == "leader_signed"
     assert not AuditEntry.objects.filter(action="document.assign_number").exists()
+
+
+def _png(size, rgba):
+    from PIL import Image
+
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    for x in range(20, size[0] - 20):
+        for y in (size[1] // 2, size[1] // 2 + 1):
+            image.putpixel((x, y), rgba)
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
+def _image_sizes(pdf: bytes) -> set[tuple[int, int]]:
+    import pikepdf
+
+    sizes = set()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image":
+                sizes.add((int(obj["/Width"]), int(obj["/Height"])))
+    return sizes
+
+
+def test_the_stored_signature_and_seal_images_are_stamped(draft, certs):
+    from directory.services import (
+        organisation_seal_image_set,
+        person_signature_image_set,
+    )
+
+    leader = _user("lanhdao.stc")
+    person_signature_image_set(
+        person=leader, data=_png((517, 203), (20, 40, 200, 255)), actor=leader
+    )
+    organisation_seal_image_set(
+        organisation=draft.organisation,
+        data=_png((431, 431), (220, 20, 20, 255)),
+        size_mm=30,
+        actor=None,
+    )
+    signed = _bytes(_sign(draft, certs))
+    assert (517, 203) in _image_sizes(signed)
+    sealed_version = _seal(draft, certs)
+    sealed = _bytes(sealed_version)
+    assert {(517, 203), (431, 431)} <= _image_sizes(sealed)
+    # The issued version's facts name its own signatures, not the draft's.
+    assert [s["field_name"] for s in sealed_version.facts["signatures"]] == [
+        "chu_ky_lanh_dao",
+        "chu_ky_co_quan",
+    ]
+    assert validate_pdf(sealed).ok
+
+
+def test_an_organisation_without_images_may_not_sign_nor_seal(draft, certs):
+    Organisation.objects.filter(pk=draft.organisation_id).update(is_demo=False)
+    before = _versions(draft)
+    with translation.override("vi"), pytest.raises(StampImageMissing) as info:
+        _sign(draft, certs)
+    assert "Chưa có hình ảnh chữ ký của" in str(info.value)
+    assert _versions(draft) == before
+    Organisation.objects.filter(pk=draft.organisation_id).update(is_demo=True)
+    _sign(draft, certs)
+    Organisation.objects.filter(pk=draft.organisation_id).update(is_demo=False)
+    numbers = _last_numbers()
+    with translation.override("vi"), pytest.raises(StampImageMissing) as info:
+        _seal(draft, certs)
+    assert "Chưa có hình ảnh con dấu của" in str(info.value)
+    assert _last_numbers() == numbers
+    assert issuing.issuing_step(document=draft) == "leader_signed"
