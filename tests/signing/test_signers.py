@@ -197,3 +197,47 @@ def test_two_phase_b_lt_adds_validation_data(demo_pki, draft_pdf, tsa):
     assert b"/DSS" in signed
     (report,) = validate_pdf(signed).signatures
     assert report.ok and report.modification_level == "LTA_UPDATES"
+
+
+def test_the_signature_room_is_estimated_once_then_remembered(
+    leader, draft_pdf, tsa, monkeypatch
+):
+    """pyHanko sizes the signature by building a dummy one; the second signature
+    of the same kind reuses the room found by the first, and a room that turns
+    out too small is estimated again rather than failing."""
+    from pyhanko.sign.signers.pdf_signer import PdfSigningSession
+
+    estimates = []
+    original = PdfSigningSession.estimate_signature_container_size
+
+    async def counting(self, *args, **kwargs):
+        estimates.append(1)
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(
+        PdfSigningSession, "estimate_signature_container_size", counting
+    )
+    s.clear_signer_caches()
+
+    def sign():
+        return s.sign_pdf(
+            pdf=draft_pdf,
+            signer=leader,
+            field_name=LEADER_FIELD,
+            level="T",
+            timestamper=tsa,
+        )
+
+    first, second = sign(), sign()
+    assert len(estimates) == 1
+    _valid_in_pdfsig(second)
+    assert validate_pdf(second).ok
+    # The remembered room is not much larger than pyHanko's own estimate.
+    assert abs(len(second) - len(first)) < 2 * 2 * s.RESERVE_MARGIN + 64
+    # Too small a room (a grown timestamp token): estimated anew, still signed.
+    (key,) = s._reserve_cache
+    s._reserve_cache[key] = 2000
+    third = sign()
+    assert len(estimates) == 2
+    assert validate_pdf(third).ok
+    assert s._reserve_cache[key] > 2000
