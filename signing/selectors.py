@@ -80,6 +80,30 @@ def certificate_list_expiring(
     )
 
 
+def certificate_list_needing_renewal(
+    *, user: User, at: datetime | None = None
+) -> QuerySet[Certificate]:
+    """The user's own active certificates, and the seal certificates they use as
+    their organisation's văn thư, that expire within the warning horizon, have
+    expired, or are revoked: they need replacing. Soonest expiry first; one
+    query (after the person's roles)."""
+    if not user.is_authenticated or not user.is_active:
+        return Certificate.objects.none()
+    at = at or timezone.now()
+    holders = Q(person=user)
+    if user.organisation_id and Role.VAN_THU in roles_of(user=user):
+        holders |= Q(organisation_id=user.organisation_id)
+    horizon = at + timedelta(days=settings.VANTHU_CERT_EXPIRY_WARNING_DAYS)
+    return (
+        Certificate.objects.filter(holders, is_active=True)
+        .filter(
+            Q(not_after__lte=horizon) | Q(revocation_status=RevocationStatus.REVOKED)
+        )
+        .select_related("person", "organisation")
+        .order_by("not_after")
+    )
+
+
 def certificate_revocation_is_fresh(
     certificate: Certificate, *, at: datetime | None = None
 ) -> bool:

@@ -12,10 +12,9 @@ from directory.selectors import (
     delegation_list_visible,
     organisation_directory,
     organisation_list_managed,
-    roles_of,
 )
 from signing.models import RevocationStatus
-from signing.selectors import certificate_list_expiring, certificate_list_visible
+from signing.selectors import certificate_list_needing_renewal
 from workflow.selectors import queue_items, queue_summary
 
 # Items shown under each non-empty queue on the home page; the queue page has more.
@@ -52,18 +51,8 @@ class LoginView(auth_views.LoginView):
 
 
 def certificate_warnings(user, *, at) -> list:
-    """The person's own certificates, and the organisation's seal certificates
-    they use as its văn thư, that are in use and expire within the warning
-    horizon, have expired, or are revoked: they need replacing."""
-    own = Q(person=user)
-    if user.organisation_id and Role.VAN_THU in roles_of(user=user):
-        own |= Q(organisation_id=user.organisation_id)
-    expiring = certificate_list_expiring(user=user, at=at).filter(own)
-    revoked = certificate_list_visible(user=user).filter(
-        own, is_active=True, revocation_status=RevocationStatus.REVOKED
-    )
-    rows = {row.pk: row for row in [*expiring, *revoked]}.values()
-    warnings = sorted(rows, key=lambda row: row.not_after)
+    """The person's certificates (and the seal they use) that need replacing."""
+    warnings = list(certificate_list_needing_renewal(user=user, at=at))
     for row in warnings:
         row.days_left = (row.not_after - at).days
         row.is_expired = row.not_after <= at

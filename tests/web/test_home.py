@@ -84,3 +84,13 @@ def test_the_home_page_costs_a_bounded_number_of_queries(
     client = client_for("pholanhdao.stc")
     with django_assert_max_num_queries(14):
         client.get(reverse("home"))
+
+
+def test_a_leader_reaches_batch_signing_from_the_sign_queue(client_for):
+    page = client_for("lanhdao.stc").get(reverse("home")).content.decode()
+    assert f'href="{reverse("workflow:batch_new")}"' in page
+    assert "Ký số nhiều dự thảo cùng lúc" in page
+    queue = client_for("lanhdao.stc").get(reverse("workflow:queue", args=["sign"]))
+    assert reverse("workflow:batch_new") in queue.content.decode()
+    clerk = client_for("vanthu.stc").get(reverse("home")).content.decode()
+    assert reverse("workflow:batch_new") not in clerk
