@@ -19,9 +19,7 @@ throwaway queue, and a Celery worker process running the probe consumer
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -42,6 +40,8 @@ os.environ.setdefault("VANTHU_LOG_LEVEL", "WARNING")
 import django  # noqa: E402
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
+
+from bench.celery_worker import start_worker, stop_worker  # noqa: E402
 
 
 def create_database() -> None:
@@ -80,52 +80,6 @@ def purge_queue(*, delete: bool = False) -> None:
             conn.default_channel.queue_delete(QUEUE)
         else:
             conn.default_channel.queue_purge(QUEUE)
-
-
-def start_worker(concurrency: int) -> subprocess.Popen:
-    log = open(BASE_DIR / "var" / "bench-worker.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "vanthu",
-            "worker",
-            # prefork: the solo pool stalls up to 10 s between bursts here.
-            f"--concurrency={concurrency}",
-            f"--queues={QUEUE}",
-            f"--hostname=bench@{QUEUE}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=BASE_DIR,
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    from vanthu.celery import app
-
-    deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[f"bench@{QUEUE}"], timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(
-                "the Celery worker did not start; see var/bench-worker.log"
-            )
-    return process
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    from vanthu.celery import app
-
-    app.control.shutdown(destination=[f"bench@{QUEUE}"])
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
 
 
 def publish_events(count: int, prefix: str) -> float:
@@ -249,13 +203,13 @@ def main() -> None:
         f"({args.backlog} events, batches of 500)"
     )
 
-    worker = start_worker(args.concurrency)
+    worker = start_worker(QUEUE, args.concurrency, "bench-worker.log")
     try:
         rate, median, p95 = bench_end_to_end(args.events)
         empty_tables()
         backlog_rate = bench_backlog_end_to_end(args.events)
     finally:
-        stop_worker(worker)
+        stop_worker(worker, QUEUE)
         purge_queue(delete=True)
         empty_tables()
     print(

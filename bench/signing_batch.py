@@ -37,7 +37,6 @@ import io
 import multiprocessing
 import os
 import pstats
-import signal
 import statistics
 import subprocess
 import sys
@@ -66,6 +65,8 @@ os.environ.setdefault("VANTHU_LOG_LEVEL", "WARNING")
 import django  # noqa: E402
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
+
+from bench.celery_worker import start_worker, stop_worker  # noqa: E402
 
 LEADER = "lanhdao.stc"
 DRAFTER = "chuyenvien.stc"
@@ -141,50 +142,10 @@ def clone_drafts(template, count: int) -> list:
     return made
 
 
-def start_worker(concurrency: int) -> subprocess.Popen:
-    (BASE_DIR / "var").mkdir(exist_ok=True)
-    log = open(BASE_DIR / "var" / "bench-batch-worker.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "vanthu",
-            "worker",
-            f"--concurrency={concurrency}",
-            f"--queues={QUEUE}",
-            f"--hostname=bench@{QUEUE}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=BASE_DIR,
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+def stop_worker_and_queue(process: subprocess.Popen) -> None:
     from vanthu.celery import app
 
-    deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[f"bench@{QUEUE}"], timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(
-                "the Celery worker did not start; see var/bench-batch-worker.log"
-            )
-    return process
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    from vanthu.celery import app
-
-    app.control.shutdown(destination=[f"bench@{QUEUE}"])
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
+    stop_worker(process, QUEUE)
     with app.connection_for_write() as conn:
         conn.default_channel.queue_delete(QUEUE)
 
@@ -380,9 +341,9 @@ def main() -> None:
                 drafts[args.documents :],
             )
 
-            worker = start_worker(concurrency=2)
+            worker = start_worker(QUEUE, 2, "bench-batch-worker.log")
             wall, per_doc, batch = run_batch(batch_drafts, certificate, passphrase)
-            stop_worker(worker)
+            stop_worker_and_queue(worker)
             worker = None
             n = args.documents
             batch_rate = n / wall
@@ -421,7 +382,7 @@ def main() -> None:
             )
         finally:
             if worker is not None:
-                stop_worker(worker)
+                stop_worker_and_queue(worker)
             drop_database()
 
 
