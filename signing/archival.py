@@ -38,17 +38,17 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers as pyhanko_signers
 from pyhanko.sign.timestamps import TimestampRequestError
 
 from .signers import (
-    MD_ALGORITHM,
     CertificateUntrusted,
     InvalidPdf,
     SigningError,
     TimestampUnavailable,
+    async_add_document_timestamp,
+    async_add_validation_info,
 )
 
 DEFAULT_RENEW_BEFORE_DAYS = 365
@@ -124,30 +124,16 @@ async def async_archival_upgrade(
         raise NotSigned()
     if any(_is_doc_timestamp(s) for s in signatures):
         raise AlreadyArchival()
-    from pyhanko.sign.validation import dss
-
     data = pdf
     for field_name in [s.field_name for s in signatures]:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         sig = next(s for s in reader.embedded_signatures if s.field_name == field_name)
         if _vri_key(sig) in _vri_keys(reader):
             continue
-        try:
-            out = await dss.async_add_validation_info(
-                sig, validation_context, output=io.BytesIO()
-            )
-        except Exception as exc:  # noqa: BLE001 - pyHanko raises many kinds here
-            raise CertificateUntrusted() from exc
-        data = out.getvalue()
-    try:
-        out = await pyhanko_signers.PdfTimeStamper(timestamper).async_timestamp_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(data), strict=False),
-            MD_ALGORITHM,
-            validation_context,
-        )
-    except TimestampRequestError:
-        raise TimestampUnavailable() from None
-    return out.getvalue()
+        data = await async_add_validation_info(sig, validation_context)
+    return await async_add_document_timestamp(
+        data, timestamper=timestamper, validation_context=validation_context
+    )
 
 
 async def async_archival_renew(

@@ -929,28 +929,45 @@ async def async_two_phase_finish(
 async def _async_add_long_term(
     data: bytes, *, field_name, archival, timestamper, validation_context
 ) -> bytes:
-    from pyhanko.sign.validation import dss
-
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     sig = next(s for s in reader.embedded_signatures if s.field_name == field_name)
+    data = await async_add_validation_info(sig, validation_context)
+    if archival:
+        data = await async_add_document_timestamp(
+            data, timestamper=timestamper, validation_context=validation_context
+        )
+    return data
+
+
+async def async_add_validation_info(sig, validation_context) -> bytes:
+    """The PDF of the embedded signature `sig` with its validation data (chain,
+    OCSP responses, CRLs) appended in a DSS revision; CertificateUntrusted
+    when they cannot be established."""
+    from pyhanko.sign.validation import dss
+
     try:
         out = await dss.async_add_validation_info(
             sig, validation_context, output=io.BytesIO()
         )
     except Exception as exc:  # noqa: BLE001 - pyHanko raises many kinds here
         raise CertificateUntrusted() from exc
-    data = out.getvalue()
-    if archival:
-        try:
-            out = await pyhanko_signers.PdfTimeStamper(timestamper).async_timestamp_pdf(
-                IncrementalPdfFileWriter(io.BytesIO(data), strict=False),
-                MD_ALGORITHM,
-                validation_context,
-            )
-        except TimestampRequestError:
-            raise TimestampUnavailable() from None
-        data = out.getvalue()
-    return data
+    return out.getvalue()
+
+
+async def async_add_document_timestamp(
+    data: bytes, *, timestamper, validation_context
+) -> bytes:
+    """`data` with a document timestamp (the B-LTA step) over all of it appended;
+    TimestampUnavailable when the TSA cannot be reached."""
+    try:
+        out = await pyhanko_signers.PdfTimeStamper(timestamper).async_timestamp_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(data), strict=False),
+            MD_ALGORITHM,
+            validation_context,
+        )
+    except TimestampRequestError:
+        raise TimestampUnavailable() from None
+    return out.getvalue()
 
 
 def two_phase_prepare(**kwargs) -> PreparedSignature:
