@@ -35,6 +35,7 @@ from pathlib import Path
 import tantivy
 from tantivy import FieldType, Occur, Order, Query
 
+from documents.constants import Secrecy
 from search import text as vt
 
 from .base import (
@@ -61,6 +62,7 @@ BOOST_ACCENT = 1.5  # the words as typed, accents included
 BOOST_IDENT = 10.0
 BOOST_BIGRAM = 2.0
 MAX_BIGRAMS = 16
+MAX_SECRECY = max(Secrecy.values)  # tuyệt mật
 
 _FACET_FIELDS = {
     "document_type": "doc_type",
@@ -430,9 +432,12 @@ class TantivyBackend(SearchBackend):
         clauses = []
         if acl.tokens is not None:
             clauses.append(Query.term_set_query(s, "acl", sorted(acl.tokens)))
-        clauses.append(
-            Query.range_query(s, "secrecy", FieldType.Integer, 0, int(acl.max_secrecy))
-        )
+        if acl.max_secrecy < MAX_SECRECY:  # cleared for everything: no clause
+            clauses.append(
+                Query.range_query(
+                    s, "secrecy", FieldType.Integer, 0, int(acl.max_secrecy)
+                )
+            )
         f = q.filters
         for field, values in (
             ("doc_type", f.document_types),
