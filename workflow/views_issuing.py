@@ -130,28 +130,42 @@ def _form_refusal(form: SignForm) -> str:
 
 
 @sensitive_variables("secret")
+def _issuing_step(request, pk: int, step, **kwargs):
+    """Run `step` (an issuing service) on the document with the certificate and
+    secret of the posted SignForm; a refusal becomes an error message. Returns the
+    document and whether the step was done."""
+    document = _document(request, pk)
+    form = _sign_form(request, certificate_list_usable(user=request.user))
+    if not form.is_valid():
+        messages.error(request, _form_refusal(form))
+        return document, False
+    secret = form.cleaned_data["secret"]
+    try:
+        step(
+            document=document,
+            certificate=form.cleaned_data["certificate"],
+            secret=secret,
+            actor=request.user,
+            **kwargs,
+        )
+    except (SigningError, ValidationError, PermissionDenied) as error:
+        messages.error(request, _refusal(error))
+        return document, False
+    return document, True
+
+
 @sensitive_post_parameters("secret")
 @require_POST
 @login_required
 def document_sign(request, pk: int):
     """The leader signs with a PKCS#12 file or PKCS#11 token (passphrase/PIN)."""
-    document = _document(request, pk)
-    form = _sign_form(request, certificate_list_usable(user=request.user))
-    if not form.is_valid():
-        messages.error(request, _form_refusal(form))
-        return redirect("documents:detail", pk=document.pk)
-    secret = form.cleaned_data["secret"]
-    try:
-        issuing.document_sign_as_leader(
-            document=document,
-            certificate=form.cleaned_data["certificate"],
-            secret=secret,
-            actor=request.user,
-            on_behalf_of=request.acting_for,
-        )
-    except (SigningError, ValidationError, PermissionDenied) as error:
-        messages.error(request, _refusal(error))
-    else:
+    document, signed = _issuing_step(
+        request,
+        pk,
+        issuing.document_sign_as_leader,
+        on_behalf_of=request.acting_for,
+    )
+    if signed:
         messages.success(
             request,
             _(
@@ -252,28 +266,13 @@ def document_two_phase(request, pk: int, token: str):
     )
 
 
-@sensitive_variables("secret")
 @sensitive_post_parameters("secret")
 @require_POST
 @login_required
 def document_seal(request, pk: int):
     """The văn thư gives the number, seals and issues the document."""
-    document = _document(request, pk)
-    form = _sign_form(request, certificate_list_usable(user=request.user))
-    if not form.is_valid():
-        messages.error(request, _form_refusal(form))
-        return redirect("documents:detail", pk=document.pk)
-    secret = form.cleaned_data["secret"]
-    try:
-        issuing.document_number_and_seal(
-            document=document,
-            certificate=form.cleaned_data["certificate"],
-            secret=secret,
-            actor=request.user,
-        )
-    except (SigningError, ValidationError, PermissionDenied) as error:
-        messages.error(request, _refusal(error))
-    else:
+    document, sealed = _issuing_step(request, pk, issuing.document_number_and_seal)
+    if sealed:
         document.refresh_from_db()
         messages.success(
             request,
