@@ -52,9 +52,10 @@ class IndexDocument:
     """One document as the index holds it (built by search.services from the database,
     the source of truth; see `search.services.index_document_for`).
 
-    Text fields hold the original NFC text with the tone placement normalised
-    (search.text.normalise); the backend derives folded and accented tokens with
-    `search.text` helpers so that index and query side agree.
+    Text fields hold the original text as the document has it (shown in hits and
+    snippets); the backend derives folded and accented tokens from it with the
+    `search.text` helpers (NFC, tone placement, folding), so that index and query
+    side agree.
     """
 
     id: int
