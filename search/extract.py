@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import shutil
 import subprocess
 import tempfile
 import zipfile
@@ -78,6 +79,11 @@ def extract_text(
     kind = _kind(content_type, filename)
     try:
         if kind == "pdf":
+            if shutil.which("pdftotext") is None:
+                # Without the program nothing can be said about the text layer;
+                # the caller falls back on the intake facts (has_text).
+                logger.error("pdftotext is missing: install Debian's poppler-utils")
+                return Extracted(text="")
             raw = _pdf_text(data)
         elif kind == "docx":
             raw = _docx_text(data)

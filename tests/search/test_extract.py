@@ -63,3 +63,13 @@ def test_legacy_vni_text_is_converted():
 
 def test_broken_docx_gives_no_text():
     assert extract_text(b"PK\x03\x04 not a zip", filename="x.docx").text == ""
+
+
+def test_missing_pdftotext_is_logged_not_taken_for_a_scan(monkeypatch, caplog):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    extracted = extract_text(text_pdf(), content_type="application/pdf")
+    assert extracted.text == ""
+    assert not extracted.needs_ocr
+    assert "poppler-utils" in caplog.text
