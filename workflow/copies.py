@@ -47,14 +47,13 @@ from documents.services import file_version_store
 from signing.models import Certificate
 from signing.selectors import certificate_list_usable
 from signing.services import signer_for
-from signing.signers import sign_pdf
 from signing.stamps import (
-    ATTACHMENT_FIELD,
     StampError,
     add_attachment_field,
     attachment_stamp,
 )
-from signing.trust import get_timestamper, validation_context
+
+from .issuing import sign_attachment_field
 
 COPY_LEVEL = "LT"
 # Not "sealed": a copy is not on the issuing path (workflow.issuing.issuing_step).
@@ -209,15 +208,8 @@ def document_copy_make(
         copy_form=STAMP_FORMS[copy_form],
         copying_agency=organisation.name,
     )
-    signed = sign_pdf(
-        pdf=pdf,
-        signer=signer,
-        field_name=ATTACHMENT_FIELD,
-        level=COPY_LEVEL,
-        appearance=style,
-        appearance_params=params,
-        timestamper=get_timestamper(),
-        validation_context=validation_context(),
+    signed = sign_attachment_field(
+        pdf, signer=signer, level=COPY_LEVEL, style=style, params=params
     )
 
     now = timezone.now()

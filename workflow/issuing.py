@@ -417,18 +417,27 @@ def _sign_attachments(*, document: Document, signer) -> list[tuple[FileVersion, 
                 _("The attachment “%(title)s” cannot be signed: %(reason)s")
                 % {"title": file.title, "reason": exc}
             ) from None
-        data = sign_pdf(
-            pdf=pdf,
-            signer=signer,
-            field_name=ATTACHMENT_FIELD,
-            level=SEAL_LEVEL,
-            appearance=style,
-            appearance_params=params,
-            timestamper=get_timestamper(),
-            validation_context=validation_context(),
+        data = sign_attachment_field(
+            pdf, signer=signer, level=SEAL_LEVEL, style=style, params=params
         )
         signed.append((latest, data))
     return signed
+
+
+def sign_attachment_field(pdf: bytes, *, signer, level: str, style, params) -> bytes:
+    """The agency's signature in the attachment field (signing.stamps
+    ATTACHMENT_FIELD) of `pdf`, drawn with the `style` and `params` of
+    signing.stamps.attachment_stamp, timestamped, with validation data."""
+    return sign_pdf(
+        pdf=pdf,
+        signer=signer,
+        field_name=ATTACHMENT_FIELD,
+        level=level,
+        appearance=style,
+        appearance_params=params,
+        timestamper=get_timestamper(),
+        validation_context=validation_context(),
+    )
 
 
 @transaction.atomic
