@@ -366,27 +366,48 @@ def _signature_person(request, pk: int) -> User:
     return get_object_or_404(person_list_managed(user=request.user), pk=pk)
 
 
+def _image_post(request, form, *, remove, save, removed, saved, url):
+    """The POST of a signature or seal image page: `remove()` when asked to,
+    else `save(cleaned_data)` of a valid form, then back to `url` with the
+    message `removed` or `saved`. None when nothing was done: the form holds
+    the errors (the service's too)."""
+    try:
+        if request.POST.get("remove") == "1":
+            remove()
+            messages.success(request, removed)
+            return redirect(url)
+        if form.is_valid():
+            save(form.cleaned_data)
+            messages.success(request, saved)
+            return redirect(url)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+    return None
+
+
 @login_required
 def person_signature(request, pk: int):
     person = _signature_person(request, pk)
     form = SignatureImageForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        try:
-            if request.POST.get("remove") == "1":
-                person_signature_image_set(person=person, data=None, actor=request.user)
-                messages.success(request, _("The signature image was removed."))
-                return redirect("directory:person_signature", pk=person.pk)
-            if form.is_valid():
-                person_signature_image_set(
-                    person=person,
-                    data=_read_upload(form.cleaned_data["signature_image"]),
-                    actor=request.user,
-                )
-                messages.success(request, _("The signature image is saved."))
-                return redirect("directory:person_signature", pk=person.pk)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+        done = _image_post(
+            request,
+            form,
+            remove=lambda: person_signature_image_set(
+                person=person, data=None, actor=request.user
+            ),
+            save=lambda data: person_signature_image_set(
+                person=person,
+                data=_read_upload(data["signature_image"]),
+                actor=request.user,
+            ),
+            removed=_("The signature image was removed."),
+            saved=_("The signature image is saved."),
+            url=reverse("directory:person_signature", args=[person.pk]),
+        )
+        if done:
+            return done
         status = INVALID
     person.refresh_from_db(fields=["signature_image"])
     return render(
@@ -426,24 +447,24 @@ def organisation_seal(request, pk: int):
     )
     status = 200
     if request.method == "POST":
-        try:
-            if request.POST.get("remove") == "1":
-                organisation_seal_image_set(
-                    organisation=organisation, data=None, actor=request.user
-                )
-                messages.success(request, _("The seal image was removed."))
-                return redirect("directory:organisation_seal", pk=organisation.pk)
-            if form.is_valid():
-                organisation_seal_image_set(
-                    organisation=organisation,
-                    data=_read_upload(form.cleaned_data["seal_image"]),
-                    size_mm=form.cleaned_data["seal_size_mm"],
-                    actor=request.user,
-                )
-                messages.success(request, _("The seal image is saved."))
-                return redirect("directory:organisation_seal", pk=organisation.pk)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+        done = _image_post(
+            request,
+            form,
+            remove=lambda: organisation_seal_image_set(
+                organisation=organisation, data=None, actor=request.user
+            ),
+            save=lambda data: organisation_seal_image_set(
+                organisation=organisation,
+                data=_read_upload(data["seal_image"]),
+                size_mm=data["seal_size_mm"],
+                actor=request.user,
+            ),
+            removed=_("The seal image was removed."),
+            saved=_("The seal image is saved."),
+            url=reverse("directory:organisation_seal", args=[organisation.pk]),
+        )
+        if done:
+            return done
         status = INVALID
     organisation.refresh_from_db(fields=["seal_image", "seal_size_mm"])
     return render(
