@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from directory.models import Role
@@ -107,7 +107,25 @@ def _warning_days() -> int:
     return settings.VANTHU_CERT_EXPIRY_WARNING_DAYS
 
 
-@sensitive_variables("passphrase")
+def _registration_page(request, form, kind: str, register, success):
+    """A certificate registration page: with a valid POST, `register(**holder)`
+    (a signing.services registration) and back to the list with the message
+    `success(row)`; a SigningError is shown on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = register(**_holder(form, request.user))
+        except SigningError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, success(row))
+            return redirect("signing:certificates")
+    return render(
+        request,
+        "signing/certificate_form.html",
+        {"form": form, "kind": kind},
+    )
+
+
 @sensitive_post_parameters("passphrase")
 @login_required
 def certificate_register_pkcs12(request):
@@ -115,31 +133,23 @@ def certificate_register_pkcs12(request):
     form = Pkcs12RegisterForm(
         request.POST or None, request.FILES or None, **_form_kwargs(user)
     )
-    if request.method == "POST" and form.is_valid():
-        passphrase = form.cleaned_data["passphrase"]
-        try:
-            row = services.certificate_register_pkcs12(
-                data=form.cleaned_data["file"],
-                passphrase=passphrase,
-                actor=user,
-                **_holder(form, user),
-            )
-        except SigningError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                _("Certificate registered: %(name)s, valid until %(until)s.")
-                % {
-                    "name": row.common_name,
-                    "until": timezone.localtime(row.not_after).strftime("%d/%m/%Y"),
-                },
-            )
-            return redirect("signing:certificates")
-    return render(
+    return _registration_page(
         request,
-        "signing/certificate_form.html",
-        {"form": form, "kind": "pkcs12"},
+        form,
+        "pkcs12",
+        lambda **holder: services.certificate_register_pkcs12(
+            data=form.cleaned_data["file"],
+            passphrase=form.cleaned_data["passphrase"],
+            actor=user,
+            **holder,
+        ),
+        lambda row: (
+            _("Certificate registered: %(name)s, valid until %(until)s.")
+            % {
+                "name": row.common_name,
+                "until": timezone.localtime(row.not_after).strftime("%d/%m/%Y"),
+            }
+        ),
     )
 
 
@@ -149,31 +159,25 @@ def certificate_register_remote(request):
     form = RemoteRegisterForm(
         request.POST or None, request.FILES or None, **_form_kwargs(user)
     )
-    if request.method == "POST" and form.is_valid():
+
+    def register(**holder):
         certificate_der, chain_der = form.certificate_and_chain()
-        try:
-            row = services.certificate_register_remote(
-                certificate_der=certificate_der,
-                chain_der=chain_der,
-                actor=user,
-                **_holder(form, user),
-            )
-        except SigningError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Certificate registered: %(name)s. You sign with it on your "
-                    "own device."
-                )
-                % {"name": row.common_name},
-            )
-            return redirect("signing:certificates")
-    return render(
+        return services.certificate_register_remote(
+            certificate_der=certificate_der,
+            chain_der=chain_der,
+            actor=user,
+            **holder,
+        )
+
+    return _registration_page(
         request,
-        "signing/certificate_form.html",
-        {"form": form, "kind": "remote"},
+        form,
+        "remote",
+        register,
+        lambda row: (
+            _("Certificate registered: %(name)s. You sign with it on your own device.")
+            % {"name": row.common_name}
+        ),
     )
 
 
