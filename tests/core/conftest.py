@@ -2,27 +2,18 @@
 tests can take down, and a real Celery worker process on the test database."""
 
 import contextlib
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import kombu.pools
 import pytest
-from django.db import connection
 
+from tests.worker import QUEUE_EXPIRES, worker_running
 from vanthu.celery import app as celery_app
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 RABBITMQ = ("127.0.0.1", 5672)
-# RabbitMQ deletes a test queue this many seconds after its last consumer left, in
-# case a killed run never reaches the teardown that deletes it.
-QUEUE_EXPIRES = 600.0
 
 
 class TcpProxy:
@@ -136,15 +127,6 @@ def _queue_config(name: str) -> dict:
     return {name: {"expires": QUEUE_EXPIRES}}
 
 
-class WorkerProcess:
-    def __init__(self, process: subprocess.Popen, log: Path):
-        self.process = process
-        self.log = log
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, celery_queue, tmp_path_factory):
     """`celery -A vanthu worker` consuming the session's queue, on the test database.
@@ -152,65 +134,8 @@ def celery_worker(django_db_setup, celery_queue, tmp_path_factory):
     Session-scoped: started once (a few seconds), stopped before the test database
     is dropped (it depends on django_db_setup, so it is torn down first)."""
     log = tmp_path_factory.mktemp("celery-worker") / "worker.log"
-    hostname = f"worker@{celery_queue}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "vanthu.settings.test",
-        "VANTHU_TEST_DB_NAME": connection.settings_dict["NAME"],
-        "VANTHU_TASK_QUEUE": celery_queue,
-        "VANTHU_TASK_QUEUE_EXPIRES": str(QUEUE_EXPIRES),
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "vanthu",
-        "worker",
-        # prefork with one child: with the solo pool the idle worker sometimes
-        # left prefetched messages unread until its 10 s timer woke it.
-        "--concurrency=1",
-        f"--queues={celery_queue}",
-        f"--hostname={hostname}",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-    ]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    worker = WorkerProcess(process, log)
-    try:
-        deadline = time.monotonic() + 60
-        while " ready." not in worker.output():
-            if process.poll() is not None:
-                pytest.fail(f"celery worker exited:\n{worker.output()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"celery worker not ready after 60 s:\n{worker.output()}")
-            time.sleep(0.1)
+    with worker_running(queue=celery_queue, log=log) as worker:
         yield worker
-    finally:
-        _stop_worker(process, hostname)
-
-
-def _stop_worker(process: subprocess.Popen, hostname: str) -> None:
-    # A warm shutdown (the task at hand finishes first). SIGTERM alone is noticed
-    # only when the idle worker's event loop wakes, up to 10 s later; the shutdown
-    # command arrives on the worker's control queue and wakes it at once.
-    if process.poll() is None:
-        try:
-            celery_app.control.shutdown(destination=[hostname])
-            process.wait(timeout=10)
-        except Exception:
-            process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def use_broker(**conf) -> None:

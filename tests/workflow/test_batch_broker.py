@@ -9,28 +9,17 @@ the test's blob folder, through the environment."""
 import contextlib
 import os
 import re
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from playwright.sync_api import expect
 
 from documents.models import Document
-from tests.core.conftest import (
-    QUEUE_EXPIRES,
-    RABBITMQ,
-    WorkerProcess,
-    _queue_config,
-    _stop_worker,
-    use_broker,
-    wait_for,
-)
+from tests.core.conftest import RABBITMQ, _queue_config, use_broker, wait_for
 from tests.web import test_browser as web
+from tests.worker import worker_running
 from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
     PASSPHRASE,
     _fresh_signer_caches,
@@ -80,51 +69,15 @@ def batch_worker(
     """`celery -A vanthu worker --concurrency=2` on this module's queue, the test
     database, the test's blob folder and the demo PKI served by this process."""
     log = tmp_path_factory.mktemp("batch-worker") / "worker.log"
-    hostname = f"worker@{batch_queue}"
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "vanthu.settings.test",
-        "VANTHU_TEST_DB_NAME": connection.settings_dict["NAME"],
-        "VANTHU_TASK_QUEUE": batch_queue,
-        "VANTHU_TASK_QUEUE_EXPIRES": str(QUEUE_EXPIRES),
         "VANTHU_BLOB_ROOT": str(shared_blobs),
         "VANTHU_PKI_DIR": str(demo_pki.directory),
         "VANTHU_DEMO_PKI_URL": pki_server.base_url,
         "VANTHU_TSA_URL": "",
         "VANTHU_TRUST_ROOTS": "",
-        "PYTHONUNBUFFERED": "1",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "vanthu",
-        "worker",
-        "--concurrency=2",
-        f"--queues={batch_queue}",
-        f"--hostname={hostname}",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-    ]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    worker = WorkerProcess(process, log)
-    try:
-        deadline = time.monotonic() + 60
-        while " ready." not in worker.output():
-            if process.poll() is not None:
-                pytest.fail(f"celery worker exited:\n{worker.output()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"celery worker not ready after 60 s:\n{worker.output()}")
-            time.sleep(0.1)
+    with worker_running(queue=batch_queue, log=log, concurrency=2, env=env) as worker:
         yield worker
-    finally:
-        _stop_worker(process, hostname)
 
 
 @pytest.fixture
