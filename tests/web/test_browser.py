@@ -2,6 +2,7 @@
 the live server, at desktop and phone widths. Each page is saved as a screenshot in
 test-artifacts/screenshots/ for a person to look at."""
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,14 +40,24 @@ ROLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, launched by Playwright's sync API (which runs an event
+    loop in this thread while it is open) and closed on leaving."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -74,6 +85,16 @@ def sign_in(page, base_url: str, username: str) -> None:
 def shoot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def shoot_panel(page, directory: Path, name: str, panel: str) -> None:
+    """Screenshots of the whole page (`name`.png) and of the element `panel`
+    (`name`-panel.png) in `directory`, after checking the page fits its width."""
+    assert_fits_the_width(page)
+    directory.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+    page.locator(panel).screenshot(path=str(directory / f"{name}-panel.png"))
 
 
 def assert_fits_the_width(page) -> None:

@@ -41,6 +41,8 @@ __all__ = [
     "number_and_seal",
     "pdfsig",
     "pki_server",
+    "register_person_certificate",
+    "register_seal_certificate",
     "user",
 ]
 
@@ -66,28 +68,44 @@ def draft_content() -> dict:
     }
 
 
-@pytest.fixture
-def certs(demo_pki):  # noqa: F811
-    """The leaders' and the STC seal certificates, registered (PKCS#12):
-    keys "leader" (lanhdao.stc), "other_leader" (lanhdao.snv), "seal" (STC)."""
-
-    def person(username):
-        return signing_services.certificate_register_pkcs12(
-            data=demo_pki.pkcs12(label_of(username), PASSPHRASE.encode()),
-            passphrase=PASSPHRASE,
-            person=user(username),
-            actor=user(username),
+def register_person_certificate(demo_pki, username: str, *, device: bool = False):
+    """The demo certificate of `username`, registered by them: its key file
+    (PKCS#12), or with `device` the certificate of their own device (the key
+    stays there: two-phase signing)."""
+    person = user(username)
+    if device:
+        return signing_services.certificate_register_remote(
+            certificate_der=demo_pki.cert(label_of(username)).dump(),
+            chain_der=[demo_pki.issuing_ca_cert.dump()],
+            person=person,
+            actor=person,
         )
+    return signing_services.certificate_register_pkcs12(
+        data=demo_pki.pkcs12(label_of(username), PASSPHRASE.encode()),
+        passphrase=PASSPHRASE,
+        person=person,
+        actor=person,
+    )
 
-    seal = signing_services.certificate_register_pkcs12(
+
+def register_seal_certificate(demo_pki):
+    """The STC seal certificate (PKCS#12), registered by vanthu.stc."""
+    return signing_services.certificate_register_pkcs12(
         data=demo_pki.pkcs12(f"org-{STC.replace('.', '-')}", PASSPHRASE.encode()),
         passphrase=PASSPHRASE,
         organisation=Organisation.objects.get(code=STC),
         actor=user("vanthu.stc"),
     )
+
+
+@pytest.fixture
+def certs(demo_pki):  # noqa: F811
+    """The leaders' and the STC seal certificates, registered (PKCS#12):
+    keys "leader" (lanhdao.stc), "other_leader" (lanhdao.snv), "seal" (STC)."""
+    seal = register_seal_certificate(demo_pki)
     return {
-        "leader": person("lanhdao.stc"),
-        "other_leader": person("lanhdao.snv"),
+        "leader": register_person_certificate(demo_pki, "lanhdao.stc"),
+        "other_leader": register_person_certificate(demo_pki, "lanhdao.snv"),
         "seal": seal,
     }
 

@@ -6,7 +6,6 @@ follows it in Chromium.
 The worker reaches the demo PKI (its TSA) served by this process on loopback, and
 the test's blob folder, through the environment."""
 
-import contextlib
 import os
 import re
 import uuid
@@ -139,21 +138,6 @@ def test_a_worker_signs_a_batch_and_one_failure_stops_nothing(on_worker, seeded,
     assert not re.search(r"[A-Za-z0-9_-]{43}=", on_worker.output())
 
 
-@contextlib.contextmanager
-def chromium():
-    """Chromium for one part of a test. The database is used outside these
-    blocks only: Playwright's sync API runs its own loop (and greenlets) in this
-    thread, which forbids asyncio.run and keeps stray database connections."""
-    with web.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=web.CHROMIUM, args=web.CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.mark.browser
 def test_the_progress_page_follows_the_worker(on_worker, seeded, certs, live_server):
     drafts = make_drafts(5)
@@ -161,7 +145,10 @@ def test_the_progress_page_follows_the_worker(on_worker, seeded, certs, live_ser
     Document.objects.filter(pk=drafts[3].pk).update(state=Document.State.ISSUED)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    with chromium() as browser:
+    # The database is used outside the Chromium blocks only: Playwright's sync
+    # API runs its own loop (and greenlets) in this thread, which forbids
+    # asyncio.run and keeps stray database connections.
+    with web.chromium() as browser:
         context, page = web.open_page(browser, "phone")
         web.sign_in(page, live_server.url, "lanhdao.stc")
         page.goto(f"{live_server.url}/ky-hang-loat/")
@@ -220,7 +207,7 @@ def test_the_progress_page_follows_the_worker(on_worker, seeded, certs, live_ser
         certificate=certs["leader"],
         secret=PASSPHRASE,
     )
-    with chromium() as browser:
+    with web.chromium() as browser:
         context, page = web.open_page(browser, "phone")
         web.sign_in(page, live_server.url, "lanhdao.stc")
         page.goto(f"{live_server.url}/ky-hang-loat/{failing.pk}/")

@@ -10,12 +10,11 @@ from urllib.parse import urljoin
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from directory.models import Organisation
 from documents.models import CopyForm, Document
 from documents.services import draft_create
-from signing import services as signing_services
 from tests.web import test_browser as web
 from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
     PASSPHRASE,
@@ -24,9 +23,10 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     _signing_settings,
     demo_pki,
     draft_content,
-    label_of,
     pdfsig,
     pki_server,
+    register_person_certificate,
+    register_seal_certificate,
     user,
 )
 from workflow import issuing
@@ -42,19 +42,9 @@ def _issued_document(demo_pki):
     """An issued STC quyết định, signed and sealed before the browser starts
     (pyHanko's asyncio.run cannot run beside Playwright's loop)."""
     call_command("seed_demo", quiet_logins=True)
-    leader = signing_services.certificate_register_pkcs12(
-        data=demo_pki.pkcs12(label_of("lanhdao.stc"), PASSPHRASE.encode()),
-        passphrase=PASSPHRASE,
-        person=user("lanhdao.stc"),
-        actor=user("lanhdao.stc"),
-    )
+    leader = register_person_certificate(demo_pki, "lanhdao.stc")
+    seal = register_seal_certificate(demo_pki)
     organisation = Organisation.objects.get(code=STC)
-    seal = signing_services.certificate_register_pkcs12(
-        data=demo_pki.pkcs12(f"org-{STC.replace('.', '-')}", PASSPHRASE.encode()),
-        passphrase=PASSPHRASE,
-        organisation=organisation,
-        actor=user("vanthu.stc"),
-    )
     draft = draft_create(
         organisation=organisation, content=draft_content(), actor=user("chuyenvien.stc")
     )
@@ -74,20 +64,12 @@ def live_copies(transactional_db, live_server, demo_pki):  # noqa: F811
 
 @pytest.fixture
 def browser(live_copies):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=web.CHROMIUM, args=web.CHROMIUM_ARGS
-        )
+    with web.chromium() as browser:
         yield browser
-        browser.close()
 
 
 def shoot(page, name: str) -> None:
-    web.assert_fits_the_width(page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    page.locator("#copies").screenshot(path=str(ARTIFACTS / f"{name}-panel.png"))
+    web.shoot_panel(page, ARTIFACTS, name, "#copies")
 
 
 def test_the_clerk_makes_an_extract_from_the_document_page(live_copies, browser):

@@ -16,12 +16,11 @@ from urllib.parse import urljoin
 import pytest
 from django.core.management import call_command
 from django.db import connections
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from directory.models import Organisation
 from documents.models import Document, FileVersion
 from documents.services import draft_create
-from signing import services as signing_services
 from signing.signers import Pkcs12Signer, sign_hash
 from tests.web import test_browser as web
 from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
@@ -35,6 +34,8 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     label_of,
     pdfsig,
     pki_server,
+    register_person_certificate,
+    register_seal_certificate,
     user,
 )
 
@@ -53,28 +54,9 @@ def _province(demo_pki, *, director_device: bool = False):
     cannot run beside Playwright's loop). The director's certificate is his
     key file, or with `director_device` the certificate of his own device."""
     call_command("seed_demo", quiet_logins=True)
-    director = user("lanhdao.stc")
-    if director_device:
-        signing_services.certificate_register_remote(
-            certificate_der=demo_pki.cert(label_of("lanhdao.stc")).dump(),
-            chain_der=[demo_pki.issuing_ca_cert.dump()],
-            person=director,
-            actor=director,
-        )
-    else:
-        signing_services.certificate_register_pkcs12(
-            data=demo_pki.pkcs12(label_of("lanhdao.stc"), PASSPHRASE.encode()),
-            passphrase=PASSPHRASE,
-            person=director,
-            actor=director,
-        )
+    register_person_certificate(demo_pki, "lanhdao.stc", device=director_device)
+    register_seal_certificate(demo_pki)
     organisation = Organisation.objects.get(code=STC)
-    signing_services.certificate_register_pkcs12(
-        data=demo_pki.pkcs12(f"org-{STC.replace('.', '-')}", PASSPHRASE.encode()),
-        passphrase=PASSPHRASE,
-        organisation=organisation,
-        actor=user("vanthu.stc"),
-    )
     return [
         draft_create(
             organisation=organisation,
@@ -92,12 +74,8 @@ def live_issuing(transactional_db, live_server, demo_pki):  # noqa: F811
 
 @pytest.fixture
 def browser(live_issuing):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=web.CHROMIUM, args=web.CHROMIUM_ARGS
-        )
+    with web.chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _close_connections() -> None:
@@ -108,11 +86,7 @@ def _close_connections() -> None:
 
 
 def shoot(page, name: str) -> None:
-    web.assert_fits_the_width(page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    page.locator("#issuing").screenshot(path=str(ARTIFACTS / f"{name}-panel.png"))
+    web.shoot_panel(page, ARTIFACTS, name, "#issuing")
 
 
 def test_the_director_signs_and_the_clerk_issues_from_the_document_page(
@@ -253,12 +227,8 @@ def remote_setup(transactional_db, live_server, demo_pki, signing_agent, setting
 
 @pytest.fixture
 def remote_browser(remote_setup):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=web.CHROMIUM, args=web.CHROMIUM_ARGS
-        )
+    with web.chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_the_director_signs_with_his_device_through_the_local_agent(
