@@ -11,7 +11,6 @@ from django.urls import reverse
 from core.models import AuditEntry
 from directory.models import User
 from documents.models import Document, FileVersion
-from signing import services as signing_services
 from signing.models import PendingSignature
 from signing.signers import Pkcs12Signer, sign_hash
 from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
@@ -25,6 +24,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     label_of,
     pdfsig,
     pki_server,
+    register_person_certificate,
     user,
 )
 from workflow import issuing
@@ -48,6 +48,17 @@ def _post(client, name, document, data) -> str:
         "documents:detail", args=[document.pk]
     )
     return response.content.decode()
+
+
+def _post_refused(client, name, document, certificate, secret=PASSPHRASE) -> str:
+    """Post the step `name` with `certificate`; checks that no file version was
+    stored and returns the page it leads back to."""
+    before = _versions(document)
+    page = _post(
+        client, name, document, {"certificate": certificate.pk, "secret": secret}
+    )
+    assert _versions(document) == before
+    return page
 
 
 def test_the_panel_shows_each_person_what_they_can_do(draft, certs, client_for):
@@ -108,41 +119,30 @@ def test_the_leader_signs_then_the_clerk_numbers_seals_and_issues(
 
 
 def test_a_wrong_passphrase_is_shown_and_nothing_is_stored(draft, certs, client_for):
-    before = _versions(draft)
-    page = _post(
+    page = _post_refused(
         client_for("lanhdao.stc"),
         "issuing_sign",
         draft,
-        {"certificate": certs["leader"].pk, "secret": "sai-mat-khau"},
+        certs["leader"],
+        secret="sai-mat-khau",
     )
     assert "Sai mật khẩu của tệp khóa, hoặc tệp bị hỏng." in page
     assert "sai-mat-khau" not in page
-    assert _versions(draft) == before
     assert issuing.issuing_step(document=draft) == "draft"
 
 
 def test_another_persons_certificate_is_refused(draft, certs, client_for):
-    before = _versions(draft)
-    page = _post(
-        client_for("lanhdao.stc"),
-        "issuing_sign",
-        draft,
-        {"certificate": certs["seal"].pk, "secret": PASSPHRASE},
+    page = _post_refused(
+        client_for("lanhdao.stc"), "issuing_sign", draft, certs["seal"]
     )
     assert "Đây không phải là chứng thư số của anh/chị có thể dùng để ký." in page
-    assert _versions(draft) == before
 
 
 def test_a_specialist_may_not_sign(draft, certs, client_for):
-    before = _versions(draft)
-    page = _post(
-        client_for("chuyenvien.stc"),
-        "issuing_sign",
-        draft,
-        {"certificate": certs["leader"].pk, "secret": PASSPHRASE},
+    page = _post_refused(
+        client_for("chuyenvien.stc"), "issuing_sign", draft, certs["leader"]
     )
     assert "Đây không phải là chứng thư số của anh/chị có thể dùng để ký." in page
-    assert _versions(draft) == before
     # Nor through the service itself, whatever the certificate.
     with pytest.raises(issuing.PermissionDenied):
         issuing.document_sign_as_leader(
@@ -154,15 +154,8 @@ def test_a_specialist_may_not_sign(draft, certs, client_for):
 
 
 def test_the_clerk_cannot_seal_before_the_leader_signed(draft, certs, client_for):
-    before = _versions(draft)
-    page = _post(
-        client_for("vanthu.stc"),
-        "issuing_seal",
-        draft,
-        {"certificate": certs["seal"].pk, "secret": PASSPHRASE},
-    )
+    page = _post_refused(client_for("vanthu.stc"), "issuing_seal", draft, certs["seal"])
     assert "Lãnh đạo chưa ký" in page
-    assert _versions(draft) == before
     draft.refresh_from_db()
     assert draft.state == Document.State.DRAFT and not draft.number_notation
 
@@ -170,12 +163,7 @@ def test_the_clerk_cannot_seal_before_the_leader_signed(draft, certs, client_for
 def test_the_deputy_signs_acting_for_the_director(draft, demo_pki, client_for):
     deputy = user("pholanhdao.stc")
     director = user("lanhdao.stc")
-    certificate = signing_services.certificate_register_pkcs12(
-        data=demo_pki.pkcs12(label_of("pholanhdao.stc"), PASSPHRASE.encode()),
-        passphrase=PASSPHRASE,
-        person=deputy,
-        actor=deputy,
-    )
+    certificate = register_person_certificate(demo_pki, "pholanhdao.stc")
     client = client_for("pholanhdao.stc")
     client.post(reverse("directory:acting_for_begin"), {"principal": director.pk})
     page = _page(client, draft)
@@ -201,13 +189,7 @@ def _device_key(demo_pki, username: str):
 
 
 def test_two_phase_signing_from_the_leaders_device(draft, demo_pki, client_for):
-    leader = user("lanhdao.stc")
-    remote = signing_services.certificate_register_remote(
-        certificate_der=demo_pki.cert(label_of("lanhdao.stc")).dump(),
-        chain_der=[demo_pki.issuing_ca_cert.dump()],
-        person=leader,
-        actor=leader,
-    )
+    remote = register_person_certificate(demo_pki, "lanhdao.stc", device=True)
     client = client_for("lanhdao.stc")
     page = _page(client, draft)
     assert "Ký bằng thiết bị của tôi" in page
@@ -262,12 +244,7 @@ def test_two_phase_signing_from_the_leaders_device(draft, demo_pki, client_for):
 
 def test_a_remote_certificate_is_not_signed_with_a_passphrase(draft, demo_pki):
     leader = user("lanhdao.stc")
-    remote = signing_services.certificate_register_remote(
-        certificate_der=demo_pki.cert(label_of("lanhdao.stc")).dump(),
-        chain_der=[demo_pki.issuing_ca_cert.dump()],
-        person=leader,
-        actor=leader,
-    )
+    remote = register_person_certificate(demo_pki, "lanhdao.stc", device=True)
     with pytest.raises(issuing.ValidationError):
         issuing.document_sign_as_leader(
             document=draft, certificate=remote, secret="x", actor=leader
@@ -276,12 +253,7 @@ def test_a_remote_certificate_is_not_signed_with_a_passphrase(draft, demo_pki):
 
 def test_a_pending_signature_of_a_changed_draft_is_refused(draft, demo_pki):
     leader = user("lanhdao.stc")
-    remote = signing_services.certificate_register_remote(
-        certificate_der=demo_pki.cert(label_of("lanhdao.stc")).dump(),
-        chain_der=[demo_pki.issuing_ca_cert.dump()],
-        person=leader,
-        actor=leader,
-    )
+    remote = register_person_certificate(demo_pki, "lanhdao.stc", device=True)
     pending = issuing.document_sign_as_leader_prepare(
         document=draft, certificate=remote, actor=leader
     )
