@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from documents.rendering import FIELD_LEADER, FIELD_SEAL, fill_issue_fields
 from signing import pki as demo
-from signing.signers import Pkcs12Signer, clear_signer_caches
+from signing.signers import Pkcs12Signer, clear_signer_caches, sign_pdf
 from signing.trust import get_timestamper, validation_context
 
 PASSPHRASE = "demo-test-password"  # noqa: S105 - VANTHU_DEMO_PASSWORD of test settings
@@ -151,6 +152,29 @@ def pdfsig(data: bytes) -> str:
             ["pdfsig", "-nocert", f.name], capture_output=True, timeout=60, check=False
         )
     return result.stdout.decode("utf-8", "replace")
+
+
+def sign_in_issuing_order(pdf: bytes, *, leader, seal, timestamper, issued) -> bytes:
+    """`pdf` in the Decree 30 order: leader B-T certification (form filling
+    allowed), number 7 and the date `issued` filled in, agency seal B-LT."""
+    signed = sign_pdf(
+        pdf=pdf,
+        signer=leader,
+        field_name=FIELD_LEADER,
+        level="T",
+        certify=True,
+        timestamper=timestamper,
+        validation_context=validation_context(),
+    )
+    numbered = fill_issue_fields(signed, number=7, issued=issued)
+    return sign_pdf(
+        pdf=numbered,
+        signer=seal,
+        field_name=FIELD_SEAL,
+        level="LT",
+        timestamper=timestamper,
+        validation_context=validation_context(),
+    )
 
 
 def reader(data: bytes):

@@ -14,10 +14,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from documents.rendering import FIELD_LEADER, FIELD_SEAL, fill_issue_fields
+from documents.rendering import FIELD_LEADER
 from signing import signers as s
-from signing.trust import get_timestamper, validation_context
-from tests.signing.conftest import PASSPHRASE, STC, label_of
+from signing.trust import get_timestamper
+from tests.signing.conftest import PASSPHRASE, sign_in_issuing_order
 from tests.web import test_browser as web
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,42 +27,22 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "verificati
 browser = web.browser
 
 
-def _issue(demo_pki, draft_pdf) -> bytes:
-    from signing.pki import subject_label
-
-    leader = s.Pkcs12Signer.load(
-        demo_pki.pkcs12(label_of("lanhdao.stc"), PASSPHRASE.encode()), PASSPHRASE
-    )
-    seal = s.Pkcs12Signer.load(
-        demo_pki.pkcs12(subject_label("organisation", STC), PASSPHRASE.encode()),
-        PASSPHRASE,
-    )
-    signed = s.sign_pdf(
-        pdf=draft_pdf,
-        signer=leader,
-        field_name=FIELD_LEADER,
-        level="T",
-        certify=True,
+def _issue(leader, seal, draft_pdf) -> bytes:
+    return sign_in_issuing_order(
+        draft_pdf,
+        leader=leader,
+        seal=seal,
         timestamper=get_timestamper(),
-        validation_context=validation_context(),
-    )
-    numbered = fill_issue_fields(signed, number=7, issued=date.today())
-    return s.sign_pdf(
-        pdf=numbered,
-        signer=seal,
-        field_name=FIELD_SEAL,
-        level="LT",
-        timestamper=get_timestamper(),
-        validation_context=validation_context(),
+        issued=date.today(),
     )
 
 
 @pytest.fixture
-def issued_file(demo_pki, draft_pdf, tmp_path):
+def issued_file(leader, seal, draft_pdf, tmp_path):
     """The issued PDF, signed in another thread: pyHanko signs with asyncio.run,
     which the running loop of Playwright's sync API forbids in this one."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        data = pool.submit(_issue, demo_pki, draft_pdf).result()
+        data = pool.submit(_issue, leader, seal, draft_pdf).result()
     path = tmp_path / "quyet-dinh-07-qd-stc.pdf"
     path.write_bytes(data)
     return path

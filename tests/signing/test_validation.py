@@ -16,7 +16,6 @@ from documents.rendering import (
     FIELD_LEADER,
     FIELD_NUMBER,
     FIELD_SEAL,
-    fill_issue_fields,
 )
 from signing import signers as s
 from signing.trust import validation_context
@@ -28,30 +27,15 @@ from signing.validation import (
     render_text,
     validate_pdf,
 )
-from tests.signing.conftest import PASSPHRASE, pdfsig, reader
+from tests.signing.conftest import PASSPHRASE, pdfsig, reader, sign_in_issuing_order
 
 
 @pytest.fixture
 def issued(leader, seal, draft_pdf, tsa):
     """Decree 30 order: leader B-T certification (form filling allowed), number
     and date filled in, agency seal B-LT."""
-    signed = s.sign_pdf(
-        pdf=draft_pdf,
-        signer=leader,
-        field_name=FIELD_LEADER,
-        level="T",
-        certify=True,
-        timestamper=tsa,
-        validation_context=validation_context(),
-    )
-    numbered = fill_issue_fields(signed, number=7, issued=date(2026, 11, 22))
-    return s.sign_pdf(
-        pdf=numbered,
-        signer=seal,
-        field_name=FIELD_SEAL,
-        level="LT",
-        timestamper=tsa,
-        validation_context=validation_context(),
+    return sign_in_issuing_order(
+        draft_pdf, leader=leader, seal=seal, timestamper=tsa, issued=date(2026, 11, 22)
     )
 
 
