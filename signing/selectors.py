@@ -22,6 +22,15 @@ def _usable_q(at: datetime) -> Q:
     )
 
 
+def _signing_holders(user: User) -> Q:
+    """The holders whose certificates `user` signs with: themselves, and their
+    organisation if they are its văn thư."""
+    holders = Q(person=user)
+    if user.organisation_id and Role.VAN_THU in roles_of(user=user):
+        holders |= Q(organisation_id=user.organisation_id)
+    return holders
+
+
 def certificate_list_usable(
     *, user: User, at: datetime | None = None
 ) -> QuerySet[Certificate]:
@@ -31,9 +40,7 @@ def certificate_list_usable(
     if not user.is_authenticated or not user.is_active:
         return Certificate.objects.none()
     at = at or timezone.now()
-    holders = Q(person=user)
-    if user.organisation_id and Role.VAN_THU in roles_of(user=user):
-        holders |= Q(organisation_id=user.organisation_id)
+    holders = _signing_holders(user)
     return (
         Certificate.objects.filter(holders & _usable_q(at))
         .select_related("person", "organisation")
@@ -90,9 +97,7 @@ def certificate_list_needing_renewal(
     if not user.is_authenticated or not user.is_active:
         return Certificate.objects.none()
     at = at or timezone.now()
-    holders = Q(person=user)
-    if user.organisation_id and Role.VAN_THU in roles_of(user=user):
-        holders |= Q(organisation_id=user.organisation_id)
+    holders = _signing_holders(user)
     horizon = at + timedelta(days=settings.VANTHU_CERT_EXPIRY_WARNING_DAYS)
     return (
         Certificate.objects.filter(holders, is_active=True)
