@@ -4,9 +4,10 @@ queue with the environment the script has set, stopped by a shutdown command."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+from tests.worker import worker_command
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 
@@ -17,22 +18,13 @@ def start_worker(queue: str, concurrency: int, log_name: str) -> subprocess.Pope
     (BASE_DIR / "var").mkdir(exist_ok=True)
     log = open(BASE_DIR / "var" / log_name, "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "vanthu",
-            "worker",
-            # prefork: the solo pool stalls up to 10 s between bursts here.
-            f"--concurrency={concurrency}",
-            f"--queues={queue}",
-            f"--hostname=bench@{queue}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
+        # prefork: the solo pool stalls up to 10 s between bursts here.
+        worker_command(
+            queue=queue,
+            hostname=f"bench@{queue}",
+            concurrency=concurrency,
+            loglevel="WARNING",
+        ),
         cwd=BASE_DIR,
         env=os.environ.copy(),
         stdout=log,

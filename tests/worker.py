@@ -15,9 +15,44 @@ from django.db import connection
 from vanthu.celery import app as celery_app
 
 BASE_DIR = Path(__file__).resolve().parents[1]
+RABBITMQ = ("127.0.0.1", 5672)
+RABBITMQ_URL = f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}//"
 # RabbitMQ deletes a test queue this many seconds after its last consumer left, in
 # case a killed run never reaches the teardown that deletes it.
 QUEUE_EXPIRES = 600.0
+
+
+@contextlib.contextmanager
+def queue_deleted_after(name: str):
+    """Yields the queue name `name`; the queue is deleted from RabbitMQ on leaving."""
+    try:
+        yield name
+    finally:
+        with celery_app.connection_for_write(RABBITMQ_URL) as conn:
+            conn.default_channel.queue_delete(name)
+
+
+def worker_command(
+    *, queue: str, hostname: str, concurrency: int, loglevel: str
+) -> list[str]:
+    """`celery -A vanthu worker` consuming `queue` alone (the benchmarks use it
+    too). Prefork even with one child: with the solo pool the idle worker
+    sometimes left prefetched messages unread until its 10 s timer woke it."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "vanthu",
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--queues={queue}",
+        f"--hostname={hostname}",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        f"--loglevel={loglevel}",
+    ]
 
 
 class WorkerProcess:
@@ -44,23 +79,9 @@ def worker_running(*, queue: str, log: Path, concurrency: int = 1, env=None):
         **(env or {}),
         "PYTHONUNBUFFERED": "1",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "vanthu",
-        "worker",
-        # prefork even with one child: with the solo pool the idle worker
-        # sometimes left prefetched messages unread until its 10 s timer woke it.
-        f"--concurrency={concurrency}",
-        f"--queues={queue}",
-        f"--hostname={hostname}",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-    ]
+    command = worker_command(
+        queue=queue, hostname=hostname, concurrency=concurrency, loglevel="INFO"
+    )
     with open(log, "wb") as out:
         process = subprocess.Popen(
             command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT

@@ -10,10 +10,8 @@ import uuid
 import kombu.pools
 import pytest
 
-from tests.worker import QUEUE_EXPIRES, worker_running
+from tests.worker import QUEUE_EXPIRES, RABBITMQ, queue_deleted_after, worker_running
 from vanthu.celery import app as celery_app
-
-RABBITMQ = ("127.0.0.1", 5672)
 
 
 class TcpProxy:
@@ -113,12 +111,8 @@ def rabbitmq_proxy():
 @pytest.fixture(scope="session")
 def celery_queue():
     """A queue of this test session's own, deleted at the end."""
-    name = f"vanthu-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    with celery_app.connection_for_write(
-        f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}//"
-    ) as conn:
-        conn.default_channel.queue_delete(name)
+    with queue_deleted_after(f"vanthu-test-{uuid.uuid4().hex[:12]}") as name:
+        yield name
 
 
 def _queue_config(name: str) -> dict:

@@ -16,9 +16,9 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from documents.models import Document
-from tests.core.conftest import RABBITMQ, _queue_config, use_broker, wait_for
+from tests.core.conftest import _queue_config, use_broker, wait_for
 from tests.web import test_browser as web
-from tests.worker import worker_running
+from tests.worker import RABBITMQ_URL, queue_deleted_after, worker_running
 from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
     PASSPHRASE,
     _fresh_signer_caches,
@@ -48,12 +48,8 @@ ARTIFACTS = BASE_DIR / "test-artifacts" / "batch"
 @pytest.fixture(scope="module")
 def batch_queue():
     prefix = os.environ.get("VANTHU_TASK_QUEUE", "vanthu-test")
-    name = f"{prefix}-batch-{uuid.uuid4().hex[:8]}"
-    yield name
-    with celery_app.connection_for_write(
-        f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}//"
-    ) as conn:
-        conn.default_channel.queue_delete(name)
+    with queue_deleted_after(f"{prefix}-batch-{uuid.uuid4().hex[:8]}") as name:
+        yield name
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +87,7 @@ def on_worker(settings, batch_worker, batch_queue, shared_blobs):
         "OPTIONS": {"root": str(shared_blobs)},
     }
     use_broker(
-        broker_url=f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}//",
+        broker_url=RABBITMQ_URL,
         task_default_queue=batch_queue,
         task_queues=_queue_config(batch_queue),
     )
