@@ -177,9 +177,17 @@ def test_extract_keeps_only_the_chosen_pages(certs, tmp_path):
     assert extract.page_amount == 2
 
 
-def _nothing_stored(before_docs, before_registers):
-    assert Document.objects.count() == before_docs
-    assert dict(Register.objects.values_list("pk", "last_number")) == before_registers
+def _stored() -> tuple:
+    """What a copy would change: the number of documents and the last number of
+    each register."""
+    return (
+        Document.objects.count(),
+        dict(Register.objects.values_list("pk", "last_number")),
+    )
+
+
+def _nothing_stored(before):
+    assert _stored() == before
 
 
 @pytest.mark.parametrize(
@@ -192,28 +200,22 @@ def _nothing_stored(before_docs, before_registers):
     ],
 )
 def test_bad_copy_forms_and_pages_are_refused(issued, certs, form, pages, message):
-    docs, registers = (
-        Document.objects.count(),
-        dict(Register.objects.values_list("pk", "last_number")),
-    )
+    before = _stored()
     with translation.override("vi"), pytest.raises(ValidationError) as exc:
         _copy(issued, certs, form, pages=pages)
     assert message in " ".join(exc.value.messages), exc.value.messages
-    _nothing_stored(docs, registers)
+    _nothing_stored(before)
 
 
 def test_only_a_records_clerk_who_sees_the_document_copies_it(issued, certs):
-    docs, registers = (
-        Document.objects.count(),
-        dict(Register.objects.values_list("pk", "last_number")),
-    )
+    before = _stored()
     with translation.override("vi"), pytest.raises(PermissionDenied) as exc:
         _copy(issued, certs, actor="chuyenvien.stc")
     assert "văn thư" in str(exc.value)
     with translation.override("vi"), pytest.raises(PermissionDenied) as exc:
         _copy(issued, certs, actor="vanthu.snv")
     assert "không được xem" in str(exc.value)
-    _nothing_stored(docs, registers)
+    _nothing_stored(before)
 
 
 def test_a_draft_cannot_be_copied(draft, certs):
@@ -226,11 +228,8 @@ def test_a_draft_cannot_be_copied(draft, certs):
 
 
 def test_wrong_passphrase_stores_nothing(issued, certs):
-    docs, registers = (
-        Document.objects.count(),
-        dict(Register.objects.values_list("pk", "last_number")),
-    )
+    before = _stored()
     with translation.override("vi"), pytest.raises(WrongPassphrase) as exc:
         _copy(issued, certs, secret="sai-mat-khau")
     assert "mật khẩu" in str(exc.value).lower() or "cụm" in str(exc.value).lower()
-    _nothing_stored(docs, registers)
+    _nothing_stored(before)
