@@ -7,6 +7,9 @@ Import the fixtures by name in a test module:
     from tests.workflow.issuing_fixtures import *  # noqa: F403
 """
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from core.blobstore import get_blob_store
@@ -36,6 +39,7 @@ __all__ = [
     "draft",
     "draft_content",
     "file_bytes",
+    "keep_pdf_and_first_page",
     "label_of",
     "leader_sign",
     "number_and_seal",
@@ -123,6 +127,19 @@ def draft():
 def file_bytes(version: FileVersion) -> bytes:
     with get_blob_store().open(version.blob_id) as stream:
         return stream.read()
+
+
+def keep_pdf_and_first_page(pdf: bytes, directory: Path, name: str, dpi=80) -> None:
+    """`pdf` saved as `name`.pdf in `directory`, and its first page as
+    `name`-page1.png (poppler's pdftoppm at `dpi`), for a person to look at."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-png", "-singlefile"]
+        + [str(directory / f"{name}.pdf"), str(directory / f"{name}-page1")],
+        check=True,
+        timeout=60,
+    )
 
 
 def leader_sign(draft, certs):

@@ -4,7 +4,6 @@ ISO 8601 time with +07:00, 10 pt black), level LT, over the demo PKI on 127.0.0.
 
 import io
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     certs,
     demo_pki,
     draft,
+    keep_pdf_and_first_page,
     pki_server,
 )
 from tests.workflow.issuing_fixtures import file_bytes as _bytes
@@ -110,16 +110,8 @@ def test_attachments_get_the_agency_signature_at_the_top_right(draft, certs, tmp
         heights = {round(float(w[3]) - float(w[1])) for w in stamp_words}
         assert heights <= {9, 10, 11, 12}, heights
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     latest = first.versions.order_by("-number").first()
-    (ARTIFACTS / "attachment.pdf").write_bytes(_bytes(latest))
-    subprocess.run(
-        ["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", "-singlefile"]
-        + [str(ARTIFACTS / "attachment.pdf"), str(tmp_path / "page1")],
-        check=True,
-        timeout=60,
-    )
-    shutil.copyfile(tmp_path / "page1.png", ARTIFACTS / "attachment-page1.png")
+    keep_pdf_and_first_page(_bytes(latest), ARTIFACTS, "attachment", dpi=100)
 
 
 def test_a_failing_attachment_stores_nothing_and_gives_the_number_back(draft, certs):

@@ -3,7 +3,6 @@ through workflow.copies: their own number from the register of copies, the
 copying agency's signature at the top right, over the demo PKI on 127.0.0.1."""
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     certs,
     demo_pki,
     draft,
+    keep_pdf_and_first_page,
     pki_server,
 )
 from tests.workflow.issuing_fixtures import file_bytes as _bytes
@@ -116,15 +116,7 @@ def test_true_copy_and_extract_are_numbered_signed_and_stamped(issued, certs, tm
     (y_max,) = re.findall(r'yMax="([\d.]+)">SAO', bbox) or [None]
     assert y_max is not None and float(y_max) < 20 * 72 / 25.4, bbox
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "sao-y.pdf").write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", "80", "-f", "1", "-l", "1", "-png", "-singlefile"]
-        + [str(ARTIFACTS / "sao-y.pdf"), str(tmp_path / "page1")],
-        check=True,
-        timeout=60,
-    )
-    shutil.copyfile(tmp_path / "page1.png", ARTIFACTS / "sao-y-page1.png")
+    keep_pdf_and_first_page(pdf, ARTIFACTS, "sao-y")
 
     extract = _copy(issued, certs, CopyForm.TRICH_SAO, pages=[1])
     assert extract.number_notation == "02/TrS-STC"

@@ -3,7 +3,6 @@ agency leader signs (level T, certification allowing form filling), the văn th�
 numbers and seals (level LT), over the demo PKI served on 127.0.0.1."""
 
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     certs,
     demo_pki,
     draft,
+    keep_pdf_and_first_page,
     pdfsig,
     pki_server,
 )
@@ -126,15 +126,7 @@ def test_draft_signed_by_the_leader_then_numbered_and_sealed(draft, certs, tmp_p
     )
     assert "01/QĐ-STC" in text.stdout.replace(" ", ""), text.stdout
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "issued.pdf").write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", "80", "-f", "1", "-l", "1", "-png", "-singlefile"]
-        + [str(ARTIFACTS / "issued.pdf"), str(tmp_path / "page1")],
-        check=True,
-        timeout=60,
-    )
-    shutil.copyfile(tmp_path / "page1.png", ARTIFACTS / "issued-page1.png")
+    keep_pdf_and_first_page(pdf, ARTIFACTS, "issued")
 
     with pytest.raises(ValidationError):
         _seal(draft, certs)  # issued already
