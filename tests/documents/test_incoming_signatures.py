@@ -18,6 +18,7 @@ from directory.models import User
 from documents.models import Document, FileVersion
 from documents.rendering import FIELD_LEADER
 from signing import signers as s
+from tests.documents.test_views import metadata
 from tests.signing.conftest import draft_pdf  # noqa: F401 - fixture used by name
 from tests.signing.test_validation import _add_page_content
 from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
@@ -70,24 +71,20 @@ def _clerk(username="vanthu.snv", language=None) -> Client:
 
 
 def _metadata(**overrides) -> dict:
-    data = {
-        "document_type": "quyet_dinh",
-        "organ_name": "Sở Tài chính tỉnh Lạc Hồng",
-        "organ_id": "",
-        "code_number": "1",
-        "code_notation": "QĐ-STC",
-        "issued_date": "",
-        "subject": "Về việc phê duyệt dự toán kinh phí chuyển đổi số năm 2026",
-        "signer_full_name": "",
-        "signer_position": "",
-        "urgency": "0",
-        "secrecy": "0",
-        "due_date": "",
-        "to_places": "",
-        "description": "",
-    }
-    data.update(overrides)
-    return data
+    """The registration form of an STC quyết định received by another agency."""
+    return metadata(
+        **{
+            "document_type": "quyet_dinh",
+            "organ_name": "Sở Tài chính tỉnh Lạc Hồng",
+            "code_number": "1",
+            "code_notation": "QĐ-STC",
+            "subject": "Về việc phê duyệt dự toán kinh phí chuyển đổi số năm 2026",
+            "signer_full_name": "",
+            "signer_position": "",
+            "to_places": "",
+            **overrides,
+        }
+    )
 
 
 def _stage(client, data: bytes) -> str:
