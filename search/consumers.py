@@ -44,3 +44,27 @@ def reindex(event: OutboxEvent) -> None:
 
 for _topic in REINDEX_TOPICS:
     consumer(_topic)(reindex)
+
+
+# Events that may bring a new PDF version (a registered scan, an uploaded draft).
+OCR_TOPICS = (
+    "documents.incoming_registered",
+    "documents.draft_created",
+    "documents.draft_revised",
+)
+
+
+def ocr_scans(event: OutboxEvent) -> None:
+    """Send a document with scanned PDF versions (no text layer, no derived copy
+    yet) to the OCR worker; its derived copy then comes back as documents.ocr_done."""
+    from search.ocr import versions_needing_ocr
+    from search.tasks import ocr_document
+
+    document_id = (event.payload or {}).get("document_id")
+    if document_id is None or not versions_needing_ocr(int(document_id)):
+        return
+    ocr_document.delay(int(document_id))
+
+
+for _topic in OCR_TOPICS:
+    consumer(_topic)(ocr_scans)

@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 
 from search.backends.base import IndexLocked
+from search.ocr import OcrError
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +55,20 @@ def reconcile() -> dict:
     if any(counts.values()):
         logger.warning("search: reconciled the index with the database: %s", counts)
     return counts
+
+
+@shared_task(
+    name="search.tasks.ocr_document",
+    autoretry_for=(OcrError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=3,
+    acks_late=True,
+)
+def ocr_document(document_id: int) -> list[int]:
+    """OCR the scanned PDF versions of one document into derived copies (search.ocr).
+    A failed page stores nothing and the task is retried three times, then logged
+    by Celery; a version already OCR'd is skipped."""
+    from search.ocr import ocr_document as run
+
+    return run(document_id=int(document_id))
