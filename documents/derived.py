@@ -45,12 +45,16 @@ def file_version_derive(
     filename: str,
     facts: dict,
     actor: User | None = None,
+    max_bytes: int | None = None,
 ) -> FileVersion:
     """Store the PDF read from `stream` as a DERIVED version after `source` (the
     next number of the same file), with `facts` plus the intake facts of the new
     PDF and `derived_from`. Idempotent: when `source` already has a derived copy,
     that copy is returned and nothing is stored. `actor` None is the system (the
     OCR worker); the version is then recorded as made by the source's author.
+    `max_bytes` replaces the upload size limit of the intake check for a copy the
+    system made itself (an OCR'd scan is larger than the upload limit allows for
+    long documents; its page count is bounded by the caller).
 
     Publishes `documents.ocr_done` when `facts` carry "ocr" (search re-indexes the
     document with the new text), else `documents.updated`."""
@@ -63,7 +67,8 @@ def file_version_derive(
         raise ValidationError(
             _("A derived copy is made from an original version, not from a copy.")
         )
-    pdf_facts = check_pdf(stream, filename=filename)  # PdfRejected: nothing stored
+    # PdfRejected: nothing stored.
+    pdf_facts = check_pdf(stream, filename=filename, max_bytes=max_bytes)
     stream.seek(0)
     version = file_version_store(
         file=source.file,

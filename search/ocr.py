@@ -234,6 +234,7 @@ def ocr_version(*, version: FileVersion) -> FileVersion | None:
         source=version,
         stream=io.BytesIO(result.pdf),
         filename=f"{stem}-ocr.pdf",
+        max_bytes=max(len(result.pdf), 1),  # our own output, bounded by max_pages
         facts={
             "ocr": {
                 "engine": result.engine,

@@ -249,3 +249,14 @@ def test_derive_refuses_a_copy_of_a_copy():
         )
     assert "bản dẫn xuất" in info.value.messages[0]
     assert document.files.get().versions.count() == 2
+
+
+def test_derived_copy_larger_than_the_upload_limit_is_stored(settings):
+    """The upload size limit is for people's files: the system's own OCR copy of a
+    registered scan is stored even when it is larger (pages are capped instead)."""
+    document = _register(scanned_pdf())
+    settings.VANTHU_UPLOAD_MAX_BYTES = 1000
+    (made,) = ocr.ocr_document(document_id=document.pk)
+    derived = FileVersion.objects.get(pk=made)
+    assert derived.size > 1000
+    assert derived.kind == FileVersion.Kind.DERIVED
