@@ -30,7 +30,6 @@ pipeline above is a few dozen lines on tools already needed (poppler-utils, pike
 from __future__ import annotations
 
 import functools
-import io
 import logging
 import os
 import shutil
@@ -71,7 +70,6 @@ class OcrRefused(Exception):
 
 @dataclass(frozen=True)
 class OcrOutput:
-    pdf: bytes
     pages: int
     engine: str
     seconds: float
@@ -125,18 +123,19 @@ def _run(args: list[str], *, timeout: float, what: str) -> None:
         raise OcrError(f"{what}: exit {result.returncode}: {message}")
 
 
-def ocr_pdf(data: bytes, *, limit_pages: int | None = None) -> OcrOutput:
-    """The PDF `data` with each page replaced by its image plus an invisible
-    text layer recognised by Tesseract. Raises OcrError (retry may help) or
-    OcrRefused (it will not); never returns a partial result."""
+def ocr_file(
+    source: Path, output: Path, *, limit_pages: int | None = None
+) -> OcrOutput:
+    """Write to `output` the PDF `source` with each page replaced by its image
+    plus an invisible text layer recognised by Tesseract. Raises OcrError (retry
+    may help) or OcrRefused (it will not); `output` is written only at the end,
+    after every page succeeded. Files, not bytes: a long scan stays on disk."""
     _require_programs()
     engine = engine_version()
     timeout = page_timeout()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="vanthu-ocr-") as tmp:
         work = Path(tmp)
-        source = work / "source.pdf"
-        source.write_bytes(data)
         try:
             with pikepdf.open(source) as pdf:
                 pages = len(pdf.pages)
@@ -174,14 +173,21 @@ def ocr_pdf(data: bytes, *, limit_pages: int | None = None) -> OcrOutput:
                 out.pages.extend(page_pdf.pages)
             for leftover in (f"{image}.jpg", f"{image}.pdf"):
                 Path(leftover).unlink(missing_ok=True)
-        buffer = io.BytesIO()
-        out.save(buffer, compress_streams=True)
+        out.save(output, compress_streams=True)
     return OcrOutput(
-        pdf=buffer.getvalue(),
         pages=pages,
         engine=engine,
         seconds=time.monotonic() - started,
     )
+
+
+def ocr_pdf(data: bytes, *, limit_pages: int | None = None) -> tuple[bytes, OcrOutput]:
+    """ocr_file for bytes in memory (short documents, tests)."""
+    with tempfile.TemporaryDirectory(prefix="vanthu-ocr-") as tmp:
+        source, output = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
+        source.write_bytes(data)
+        result = ocr_file(source, output, limit_pages=limit_pages)
+        return output.read_bytes(), result
 
 
 def _is_pdf(version: FileVersion) -> bool:
@@ -218,32 +224,36 @@ def ocr_version(*, version: FileVersion) -> FileVersion | None:
             limit,
         )
         return None
-    with get_blob_store().open(version.blob_id) as stream:
-        data = stream.read()  # the stream checks the blob's hash as it is read
-    try:
-        result = ocr_pdf(data, limit_pages=limit)
-    except OcrRefused as exc:
-        logger.warning("ocr: version %s not OCR'd: %s", version.pk, exc)
-        return None
-    stem = (
-        version.filename.rsplit(".", 1)[0]
-        if "." in version.filename
-        else version.filename
-    )
-    derived = file_version_derive(
-        source=version,
-        stream=io.BytesIO(result.pdf),
-        filename=f"{stem}-ocr.pdf",
-        max_bytes=max(len(result.pdf), 1),  # our own output, bounded by max_pages
-        facts={
-            "ocr": {
-                "engine": result.engine,
-                "languages": LANGUAGES,
-                "pages": result.pages,
-                "seconds": round(result.seconds, 2),
-            }
-        },
-    )
+    with tempfile.TemporaryDirectory(prefix="vanthu-ocr-") as tmp:
+        source, output = Path(tmp) / "source.pdf", Path(tmp) / "ocr.pdf"
+        with get_blob_store().open(version.blob_id) as stream, open(source, "wb") as f:
+            shutil.copyfileobj(stream, f)  # the stream checks the blob's hash
+        try:
+            result = ocr_file(source, output, limit_pages=limit)
+        except OcrRefused as exc:
+            logger.warning("ocr: version %s not OCR'd: %s", version.pk, exc)
+            return None
+        stem = (
+            version.filename.rsplit(".", 1)[0]
+            if "." in version.filename
+            else version.filename
+        )
+        with open(output, "rb") as stream:
+            derived = file_version_derive(
+                source=version,
+                stream=stream,
+                filename=f"{stem}-ocr.pdf",
+                # our own output, bounded by max_pages
+                max_bytes=max(output.stat().st_size, 1),
+                facts={
+                    "ocr": {
+                        "engine": result.engine,
+                        "languages": LANGUAGES,
+                        "pages": result.pages,
+                        "seconds": round(result.seconds, 2),
+                    }
+                },
+            )
     logger.info(
         "ocr: version %s -> derived %s, %s pages in %.1f s",
         version.pk,

@@ -169,12 +169,12 @@ def test_seconds_per_page(capsys):
     """Three pages are recognised in one derived PDF of three pages (the timing is
     printed for the report)."""
     started = time.monotonic()
-    result = ocr.ocr_pdf(scanned_pdf(pages=3))
+    data, result = ocr.ocr_pdf(scanned_pdf(pages=3))
     seconds = time.monotonic() - started
     assert result.pages == 3
     from pikepdf import Pdf
 
-    with Pdf.open(io.BytesIO(result.pdf)) as pdf:
+    with Pdf.open(io.BytesIO(data)) as pdf:
         assert len(pdf.pages) == 3
     with capsys.disabled():
         print(f"\nOCR: {seconds / 3:.2f} s per page (300 dpi, vie+eng)")
