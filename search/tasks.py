@@ -64,11 +64,16 @@ def reconcile() -> dict:
     retry_backoff_max=600,
     max_retries=3,
     acks_late=True,
+    # Below RabbitMQ's 30 min consumer_timeout, which would redeliver a task still
+    # running; the soft limit interrupts the OCR before anything is stored.
+    soft_time_limit=25 * 60,
+    time_limit=26 * 60,
 )
 def ocr_document(document_id: int) -> list[int]:
     """OCR the scanned PDF versions of one document into derived copies (search.ocr).
     A failed page stores nothing and the task is retried three times, then logged
-    by Celery; a version already OCR'd is skipped."""
+    by Celery; a version already OCR'd is skipped. About 3 s a dense page here:
+    the page cap (VANTHU_OCR_MAX_PAGES, 200) keeps a document within the limit."""
     from search.ocr import ocr_document as run
 
     return run(document_id=int(document_id))
