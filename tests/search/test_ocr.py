@@ -260,3 +260,27 @@ def test_derived_copy_larger_than_the_upload_limit_is_stored(settings):
     derived = FileVersion.objects.get(pk=made)
     assert derived.size > 1000
     assert derived.kind == FileVersion.Kind.DERIVED
+
+
+@pytest.mark.usefixtures("eager_tasks")
+def test_uploaded_scanned_draft_gets_a_derived_copy():
+    """An uploaded draft that is a scan (documents.draft_created) is OCR'd too; the
+    uploaded version stays as it was."""
+    from documents.services import draft_upload
+
+    stream = io.BytesIO(scanned_pdf())
+    stream.name = "du-thao-quet.pdf"
+    document = draft_upload(
+        organisation=Organisation.objects.get(code="000.00.02.H99"),
+        file=stream,
+        metadata={"document_type": "quyet_dinh", "subject": "Dự thảo (bản quét)"},
+        actor=User.objects.get(username="chuyenvien.stc"),
+    )
+    uploaded = document.files.get().versions.get()
+    acted = _deliver_last("documents.draft_created")
+    assert "search.consumers.ocr_scans" in acted
+    derived = document.files.get().versions.get(kind=FileVersion.Kind.DERIVED)
+    assert derived.facts["derived_from"] == uploaded.pk
+    uploaded.refresh_from_db()
+    assert uploaded.kind == FileVersion.Kind.UPLOADED
+    assert _blob_sha256(uploaded) == uploaded.blob_id
