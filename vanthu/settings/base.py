@@ -296,3 +296,6 @@ CELERY_BEAT_SCHEDULE["search-reconcile"] = {
     "task": "search.tasks.reconcile",
     "schedule": env.float("VANTHU_SEARCH_RECONCILE_SECONDS", default=24 * 3600.0),
 }
+# OCR of scans (search.ocr): pages per file version, seconds per program run.
+VANTHU_OCR_MAX_PAGES = env.int("VANTHU_OCR_MAX_PAGES", default=200)
+VANTHU_OCR_PAGE_TIMEOUT = env.float("VANTHU_OCR_PAGE_TIMEOUT", default=120.0)
