@@ -97,9 +97,13 @@ def batch_signable_drafts(*, user: User) -> QuerySet[Document]:
     one again."""
     if not user.is_authenticated or Role.LANH_DAO_CO_QUAN not in roles_of(user=user):
         return Document.objects.none()
-    latest = FileVersion.objects.filter(
-        file__document=OuterRef("pk"), file__role=DocumentFile.Role.MAIN
-    ).order_by("-number")
+    latest = (
+        FileVersion.objects.filter(
+            file__document=OuterRef("pk"), file__role=DocumentFile.Role.MAIN
+        )
+        .exclude(kind=FileVersion.Kind.DERIVED)
+        .order_by("-number")
+    )
     rendered = FileVersion.objects.filter(
         pk=OuterRef("latest_version_id"),
         kind=FileVersion.Kind.RENDERED,

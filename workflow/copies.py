@@ -73,7 +73,12 @@ FILE_PREFIXES = {
 
 def _source_version(document: Document) -> FileVersion:
     main = document.files.filter(role=DocumentFile.Role.MAIN).first()
-    latest = main and main.versions.order_by("-number").first()
+    latest = (
+        main
+        and main.versions.exclude(kind=FileVersion.Kind.DERIVED)
+        .order_by("-number")
+        .first()
+    )
     if latest is None or latest.content_type != "application/pdf":
         raise ValidationError(_("This document has no PDF file to copy."))
     return latest

@@ -72,7 +72,10 @@ def _main_file(document: Document) -> DocumentFile:
 
 
 def _latest(main: DocumentFile) -> FileVersion:
-    latest = main.versions.order_by("-number").first()
+    # A derived copy (OCR text layer) is never what is signed: its source is.
+    latest = (
+        main.versions.exclude(kind=FileVersion.Kind.DERIVED).order_by("-number").first()
+    )
     if latest is None:
         raise ValidationError(_("This document has no main file."))
     return latest
@@ -82,7 +85,12 @@ def issuing_step(*, document: Document) -> str:
     """The step of the issuing order the document's main file has reached:
     "draft", "leader_signed", "sealed", or "" (another kind of file)."""
     main = document.files.filter(role=DocumentFile.Role.MAIN).first()
-    latest = main and main.versions.order_by("-number").first()
+    latest = (
+        main
+        and main.versions.exclude(kind=FileVersion.Kind.DERIVED)
+        .order_by("-number")
+        .first()
+    )
     if latest is None:
         return ""
     if latest.kind == FileVersion.Kind.RENDERED:
@@ -406,7 +414,11 @@ def _sign_attachments(*, document: Document, signer) -> list[tuple[FileVersion, 
     for file in document.files.filter(role=DocumentFile.Role.ATTACHMENT).order_by(
         "position", "pk"
     ):
-        latest = file.versions.order_by("-number").first()
+        latest = (
+            file.versions.exclude(kind=FileVersion.Kind.DERIVED)
+            .order_by("-number")
+            .first()
+        )
         if latest is None:
             continue
         try:

@@ -315,3 +315,23 @@ def test_an_organisation_without_images_may_not_sign_nor_seal(draft, certs):
     assert "Chưa có hình ảnh con dấu của" in str(info.value)
     assert _last_numbers() == numbers
     assert issuing.issuing_step(document=draft) == "leader_signed"
+
+
+def test_a_derived_copy_is_never_what_is_signed(draft, certs):
+    """An OCR copy (kind DERIVED) stored after the rendered draft does not hide
+    it: the leader signs the draft itself."""
+    rendered = FileVersion.objects.get(file__document=draft)
+    FileVersion.objects.create(
+        file=rendered.file,
+        number=rendered.number + 1,
+        kind=FileVersion.Kind.DERIVED,
+        blob=rendered.blob,
+        filename="ocr.pdf",
+        size=rendered.size,
+        facts={"derived_from": rendered.pk},
+        created_by=rendered.created_by,
+    )
+    assert issuing.issuing_step(document=draft) == "draft"
+    signed = _sign(draft, certs)
+    assert signed.number == rendered.number + 2
+    assert validate_pdf(_bytes(signed)).ok
