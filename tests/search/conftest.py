@@ -7,11 +7,13 @@ engine is not available here. The Elasticsearch backend adds itself here.
 SERVICE_CONFIGS: VANTHU_SEARCH settings the service tests run with, per engine."""
 
 import atexit
+import contextlib
+import importlib.resources
 import os
 import shutil
+import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -48,8 +50,11 @@ def noida_url() -> str:
     stopped at exit); skips when noida-db is not installed."""
     if "url" in _noida:
         return _noida["url"]
-    binary = shutil.which("noida-db") or str(Path(sys.executable).parent / "noida-db")
-    if not Path(binary).exists():
+    try:
+        # The binary itself: the `noida-db` script would leave it running when
+        # stopped.
+        binary = str(importlib.resources.files("noida_db").joinpath("noida-db"))
+    except ModuleNotFoundError:
         pytest.skip("noida-db is not installed (requirements/dev.in)")
     data = Path(tempfile.mkdtemp(prefix="vanthu-noida-"))
     port = _free_port()
@@ -61,11 +66,13 @@ def noida_url() -> str:
     )  # fmt: skip
 
     def stop():
-        proc.terminate()
+        # Its own session: the whole process group goes.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
         log.close()
         shutil.rmtree(data, ignore_errors=True)
 
