@@ -41,6 +41,8 @@ class NavEntry:
 
 
 NAV_ENTRIES = (
+    # Everyone may search the documents they may open (search app, issue 6).
+    NavEntry("search:search", _("Search"), ALL_ROLES, ("search:search",)),
     NavEntry(
         "documents:incoming",
         _("Incoming documents"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("workflow.urls")),
     path("", include("documents.urls")),
     path("", include("signing.web_urls")),
+    path("", include("search.urls")),
     # The demo PKI's OCSP, CRLs and TSA (make run and tests only; 404 otherwise).
     path("demo-pki/", include("signing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
