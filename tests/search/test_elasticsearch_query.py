@@ -249,3 +249,26 @@ def test_unreachable_cluster_gives_a_clear_error():
     with pytest.raises(SearchBackendError, match="cannot reach"):
         engine.bulk([make_doc(1, "một")])
     assert "cannot reach" in engine.check()[0]
+
+
+def test_why_never_post_filter_aggregations_ignore_it(noida):
+    """The engine behaviour the backend avoids: a post_filter hides hits but the
+    aggregations still count the hidden document (a facet-count leak)."""
+    noida.bulk(
+        [
+            make_doc(1, "ngân sách", acl=("g:1",), organisation_id=1),
+            make_doc(2, "ngân sách", acl=("g:2",), organisation_id=2),
+        ]
+    )
+    raw = noida.client.search(
+        index=noida.alias,
+        query={"match_all": {}},
+        post_filter={"terms": {"acl": ["g:1"]}},
+        aggs={"org": {"terms": {"field": "org"}}},
+    )
+    assert [h["_source"]["id"] for h in raw["hits"]["hits"]] == [1]
+    assert {b["key"] for b in raw["aggregations"]["org"]["buckets"]} == {1, 2}
+    # Our query: the ACL in bool.filter, so the facets only count document 1.
+    ours = noida.search(query("ngan sach", acl=Acl(frozenset({"g:1"}), 3)))
+    assert ids(ours) == [1]
+    assert [f.value for f in ours.facets["organisation"]] == ["1"]
