@@ -291,6 +291,13 @@ VANTHU_SEARCH = {
     "OPTIONS": {"path": env("VANTHU_SEARCH_PATH", default=str(VAR_DIR / "search"))},
     "TEXT_CACHE": env("VANTHU_SEARCH_TEXT_CACHE", default=str(VAR_DIR / "search-text")),
 }
+# Elasticsearch (scale-out): VANTHU_SEARCH_BACKEND=search.backends.elasticsearch.
+# ElasticsearchBackend with the cluster's URLs (comma-separated) and the alias.
+if VANTHU_SEARCH["BACKEND"].endswith("ElasticsearchBackend"):
+    VANTHU_SEARCH["OPTIONS"] = {
+        "hosts": env("VANTHU_SEARCH_URL", default="http://localhost:9200"),
+        "index": env("VANTHU_SEARCH_INDEX", default="vanthu-documents"),
+    }
 # Beat checks every day that the index holds exactly the searchable documents.
 CELERY_BEAT_SCHEDULE["search-reconcile"] = {
     "task": "search.tasks.reconcile",
