@@ -38,7 +38,7 @@ class SearchForm(forms.Form):
     )
     document_type = forms.ChoiceField(label=_("Document type"), required=False)
     organisation = forms.ChoiceField(label=_("Issuing organisation"), required=False)
-    register = forms.ChoiceField(label=_("Register"), required=False)
+    register = forms.ChoiceField(label=_("Document register"), required=False)
     date_from = forms.DateField(
         label=_("Dated from"), required=False, widget=DATE_WIDGET
     )

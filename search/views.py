@@ -99,7 +99,7 @@ def _words(query: str) -> frozenset[str]:
 def _mark_title(title: str, words) -> str:
     if not words:
         return html.escape(title, quote=False)
-    return safe_snippet(vt.highlight(title, words, max_chars=len(title) + 1))
+    return safe_snippet(vt.highlight(title, words, max_chars=4 * len(title) + 8))
 
 
 def _params(request) -> tuple[str, dict[str, list[str]], str, str]:
