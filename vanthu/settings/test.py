@@ -1,6 +1,7 @@
 """`make test`: PostgreSQL and the real RabbitMQ broker on loopback."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, env
@@ -57,9 +58,7 @@ VANTHU_SEARCH = {
     "OPTIONS": {
         "path": env(
             "VANTHU_SEARCH_PATH",
-            default=os.path.join(
-                os.environ.get("TMPDIR", "/tmp"), f"vanthu-search-{os.getpid()}"
-            ),
+            default=os.path.join(tempfile.gettempdir(), f"vanthu-search-{os.getpid()}"),
         )
     },
     "TEXT_CACHE": "",
