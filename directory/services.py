@@ -482,10 +482,6 @@ def acting_for_start(*, delegate: User, principal: User) -> Delegation:
 # Signature and seal images (hình ảnh chữ ký, hình ảnh con dấu)
 
 
-def _store_image(data: bytes):
-    return blob_put(stream=io.BytesIO(data))
-
-
 @transaction.atomic
 def person_signature_image_set(
     *, person: User, data: bytes | None, actor: User | None
@@ -501,7 +497,7 @@ def person_signature_image_set(
         details: dict = {"removed": True}
     else:
         facts = check_stamp_image(data, field="signature_image")
-        blob = _store_image(data)
+        blob = blob_put(stream=io.BytesIO(data))
         details = {"sha256": blob.sha256, "width": facts.width, "height": facts.height}
     person.signature_image = blob
     person.save(update_fields=["signature_image"])
@@ -531,7 +527,7 @@ def organisation_seal_image_set(
     else:
         size = check_seal_size(size_mm)
         facts = check_stamp_image(data, field="seal_image")
-        blob = _store_image(data)
+        blob = blob_put(stream=io.BytesIO(data))
         organisation.seal_image = blob
         organisation.seal_size_mm = size
         details = {

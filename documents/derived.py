@@ -18,7 +18,7 @@ from directory.models import User
 
 from .models import Document, FileVersion
 from .pdfcheck import check_pdf
-from .services import _facts_json, file_version_store
+from .services import file_version_store, pdf_facts_json
 
 OCR_DONE_TOPIC = "documents.ocr_done"
 DERIVED_TOPIC = "documents.updated"
@@ -76,7 +76,7 @@ def file_version_derive(
         kind=FileVersion.Kind.DERIVED,
         filename=filename,
         page_count=pdf_facts.page_count,
-        facts={**_facts_json(pdf_facts), **facts, "derived_from": source.pk},
+        facts={**pdf_facts_json(pdf_facts), **facts, "derived_from": source.pk},
         created_by=actor or source.created_by,
         expected_sha256=pdf_facts.sha256,
     )

@@ -147,7 +147,8 @@ def _facts_json_value(value):
     return value
 
 
-def _facts_json(facts: PdfFacts) -> dict:
+def pdf_facts_json(facts: PdfFacts) -> dict:
+    """A PDF intake check's facts as FileVersion.facts (JSON-ready)."""
     return _facts_json_value(facts)
 
 
@@ -237,7 +238,7 @@ def _store_version(
         kind=kind,
         filename=getattr(upload, "name", "") or file.title,
         page_count=facts.page_count,
-        facts={**_facts_json(facts), **(extra_facts or {})},
+        facts={**pdf_facts_json(facts), **(extra_facts or {})},
         created_by=created_by,
         expected_sha256=facts.sha256,
     )
