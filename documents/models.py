@@ -109,6 +109,8 @@ class Document(models.Model):
         ISSUED = "issued", _("Issued")
         RETURNED = "returned", _("Returned to sender")
         RECALLED = "recalled", _("Recalled")
+        REPLACED = "replaced", _("Replaced")
+        COMPLETED = "completed", _("Handled (completed)")
 
     class SignerCapacity(models.TextChoices):
         NONE = "", _("Signs in own name")
@@ -390,3 +392,44 @@ class DraftComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class DocumentRelation(models.Model):
+    """A link between two documents: the reply (văn bản trả lời) to an incoming
+    document, a document that replaces (thay thế) or amends (sửa đổi, bổ sung,
+    đính chính) an issued one. `source` is the newer document."""
+
+    class Kind(models.TextChoices):
+        REPLY_TO = "reply_to", _("Replies to")
+        REPLACES = "replaces", _("Replaces")
+        AMENDS = "amends", _("Amends")
+
+    source = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="relations_from"
+    )
+    target = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="relations_to"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document link")
+        verbose_name_plural = _("document links")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "kind"], name="documentrelation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=models.F("target")),
+                name="documentrelation_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"

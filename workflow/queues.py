@@ -13,7 +13,7 @@ from .models import Queue
 ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     Role.VAN_THU: (Queue.RECEIVE, Queue.NUMBER_SEAL, Queue.DISPATCH),
     Role.LANH_DAO_CO_QUAN: (Queue.ASSIGN, Queue.APPROVE, Queue.SIGN),
-    Role.LANH_DAO_DON_VI: (Queue.ASSIGN, Queue.APPROVE),
+    Role.LANH_DAO_DON_VI: (Queue.ASSIGN, Queue.HANDLE, Queue.APPROVE),
     Role.CHUYEN_VIEN: (Queue.HANDLE,),
     Role.LUU_TRU_VIEN: (Queue.ARCHIVE,),
     Role.QUAN_TRI: (),

@@ -306,3 +306,24 @@ CELERY_BEAT_SCHEDULE["search-reconcile"] = {
 # OCR of scans (search.ocr): pages per file version, seconds per program run.
 VANTHU_OCR_MAX_PAGES = env.int("VANTHU_OCR_MAX_PAGES", default=200)
 VANTHU_OCR_PAGE_TIMEOUT = env.float("VANTHU_OCR_PAGE_TIMEOUT", default=120.0)
+
+# --- Workflow (workflow.calendar, docs/workflow.md): working days and deadlines.
+# Days off every week (Monday 0 .. Sunday 6); holidays are data (workflow.Holiday).
+VANTHU_WEEKEND = tuple(int(d) for d in env.list("VANTHU_WEEKEND", default=["5", "6"]))
+VANTHU_WORKDAY_END = env("VANTHU_WORKDAY_END", default="17:00")
+# The handling deadline of a normal incoming document when the leader gives none.
+VANTHU_DEFAULT_HANDLING_DAYS = env.int("VANTHU_DEFAULT_HANDLING_DAYS", default=10)
+# The deadline scan: reminders, late marks and escalations (workflow.deadlines).
+CELERY_BEAT_SCHEDULE["deadline-scan"] = {
+    "task": "workflow.tasks.deadline_scan",
+    "schedule": env.float("VANTHU_DEADLINE_SCAN_SECONDS", default=300.0),
+}
+# E-mail of notifications: SMTP from the environment (EMAIL_URL, e.g.
+# smtp+tls://user:password@mail.example.gov.vn:587); without it the messages are
+# written to files under var/mail, where an operator can read them.
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = env("VANTHU_FROM_EMAIL", default="vanthu@localhost")

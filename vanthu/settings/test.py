@@ -63,3 +63,7 @@ VANTHU_SEARCH = {
     },
     "TEXT_CACHE": "",
 }
+
+# Tests read the e-mails Django's locmem backend keeps in django.core.mail.outbox;
+# a test against a real worker sets its own backend.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
