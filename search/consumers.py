@@ -29,6 +29,8 @@ REINDEX_TOPICS = (
     "documents.ocr_done",
     "workflow.leader_signed",
     "workflow.issued",
+    # Every move of a process changes the document's state (and who handles it).
+    "workflow.transition",
 )
 
 
