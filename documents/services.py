@@ -32,6 +32,7 @@ from .models import (
     Document,
     DocumentFile,
     DocumentRecipient,
+    DocumentRelation,
     DocumentType,
     DraftComment,
     DraftVersion,
@@ -45,9 +46,13 @@ from .permissions import (
     DRAFTERS,
     INCOMING_READERS,
     REGISTRARS,
+    VIEW_DOCUMENT,
     VIEW_DOCUMENT_CODENAME,
 )
 from .rendering import DraftLayout, notation_suffix, render_draft_pdf
+
+# A recalled document (thu hồi) is kept as it was (NĐ 30 PL VI: frozen).
+FROZEN_STATES = (Document.State.RECALLED,)
 
 
 class DuplicateDocument(ValidationError):
@@ -196,7 +201,17 @@ def file_version_store(
     the document's row lock or creates the file in its transaction).
 
     A SIGNED version's facts get the signatures it carries now (the facts of the
-    version it was made from describe that one's signatures)."""
+    version it was made from describe that one's signatures). A recalled
+    document is frozen (NĐ 30 PL VI): no version is added to its files."""
+    state = (
+        Document.objects.filter(pk=file.document_id)
+        .values_list("state", flat=True)
+        .first()
+    )
+    if state in FROZEN_STATES:
+        raise ValidationError(
+            _("This document is recalled: its files can no longer change.")
+        )
     blob = blob_put(stream=stream)
     if expected_sha256 is not None and blob.sha256 != expected_sha256:
         raise ValidationError(_("The file changed while it was being stored."))
@@ -649,12 +664,64 @@ def _next_draft_version(document: Document) -> int:
     return (last or 0) + 1
 
 
+# Links a new draft may make to an issued document when it is created.
+DRAFT_RELATIONS = (DocumentRelation.Kind.REPLACES, DocumentRelation.Kind.AMENDS)
+
+
+def _check_relation(
+    relation: tuple[str, Document, str], organisation: Organisation, actor: User
+) -> tuple[str, Document, str]:
+    """A draft that replaces (thay thế) or amends (sửa đổi, bổ sung) an issued
+    document: (kind, target, reason). The target must be an issued document of
+    the same organisation that the actor may open, and the reason is required."""
+    kind, target, reason = relation
+    if kind not in DRAFT_RELATIONS:
+        raise ValidationError({"relation": _("Unknown kind of link.")})
+    reason = unicodedata.normalize("NFC", str(reason or "")).strip()
+    if not reason:
+        raise ValidationError(
+            {"relation_reason": _("Give the reason for the replacement or amendment.")}
+        )
+    if len(reason) > 500:
+        raise ValidationError(
+            {"relation_reason": _("The reason is longer than 500 characters.")}
+        )
+    if (
+        target is None
+        or not actor.has_perm(VIEW_DOCUMENT, target)
+        or target.secrecy > actor.clearance
+    ):
+        raise PermissionDenied(_("You may not open the document to replace or amend."))
+    if target.organisation_id != organisation.pk or target.state != (
+        Document.State.ISSUED
+    ):
+        raise ValidationError(
+            {
+                "relation": _(
+                    "Only an issued document of your organisation can be replaced "
+                    "or amended."
+                )
+            }
+        )
+    return kind, target, reason
+
+
 @transaction.atomic
-def draft_create(*, organisation: Organisation, content: dict, actor: User) -> Document:
+def draft_create(
+    *,
+    organisation: Organisation,
+    content: dict,
+    actor: User,
+    relation: tuple[str, Document, str] | None = None,
+) -> Document:
     """Soạn thảo: a new outgoing draft from structured content, rendered to a
-    Decree 30 PDF/A with its signature fields in place."""
+    Decree 30 PDF/A with its signature fields in place. `relation` is
+    (DocumentRelation.Kind.REPLACES or AMENDS, the issued document, the reason)
+    for a draft that replaces or amends an issued document."""
     _require_role(actor, organisation, DRAFTERS)
     content = _draft_content(organisation, content, actor)
+    if relation is not None:
+        relation = _check_relation(relation, organisation, actor)
     document = Document(
         organisation=organisation,
         direction=Document.Direction.OUTGOING,
@@ -677,9 +744,14 @@ def draft_create(*, organisation: Organisation, content: dict, actor: User) -> D
         created_by=actor,
     )
     _grant(document, DRAFT_READERS, people=[actor])
-    audit_record(
-        actor=actor, action="draft.create", obj=document, details={"version": 1}
-    )
+    details = {"version": 1}
+    if relation is not None:
+        kind, target, reason = relation
+        DocumentRelation.objects.create(
+            source=document, target=target, kind=kind, reason=reason, created_by=actor
+        )
+        details.update(relation=kind, target=target.pk)
+    audit_record(actor=actor, action="draft.create", obj=document, details=details)
     outbox_publish(
         topic="documents.draft_created", payload={"document_id": document.pk}
     )
