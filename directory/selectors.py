@@ -7,11 +7,11 @@ agency needs to address documents and which the national axis publishes anyway."
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from .models import Delegation, Organisation, RoleAssignment, Unit, User
+from .models import Delegation, Organisation, Role, RoleAssignment, Unit, User
 from .permissions import MANAGE_ORGANISATION
 
 
@@ -126,3 +126,31 @@ def delegation_principals_for(
         delegations_given__ends_at__gt=at,
         is_active=True,
     ).distinct()
+
+
+def supervisor_of(person: User) -> User | None:
+    """Who is told when `person` lets a deadline pass (cấp trên trực tiếp): the
+    head of their unit (lãnh đạo đơn vị of the same unit, not themselves); for a
+    unit head, a leader or a person without a unit (or whose unit has no head),
+    the organisation's top leader (lãnh đạo cơ quan of the lowest position rank,
+    then the oldest account). None for the top leader and outside organisations."""
+    if person.organisation_id is None:
+        return None
+    roles = roles_of(user=person)
+    leaders = User.objects.filter(
+        is_active=True,
+        organisation_id=person.organisation_id,
+        roles__organisation_id=person.organisation_id,
+    ).order_by(F("position__rank").asc(nulls_last=True), "pk")
+    if person.unit_id and not roles & {Role.LANH_DAO_DON_VI, Role.LANH_DAO_CO_QUAN}:
+        head = (
+            leaders.filter(unit_id=person.unit_id, roles__role=Role.LANH_DAO_DON_VI)
+            .exclude(pk=person.pk)
+            .first()
+        )
+        if head is not None:
+            return head
+    top = leaders.filter(roles__role=Role.LANH_DAO_CO_QUAN).first()
+    if top is None or top.pk == person.pk:
+        return None
+    return top

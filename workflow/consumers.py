@@ -9,6 +9,7 @@ Each runs once per event (core.events); each is also safe to run twice."""
 
 import logging
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +44,13 @@ def draft_process(event: OutboxEvent) -> None:
         process_for(document)
 
 
+def absolute_url(url: str) -> str:
+    """A link in an e-mail leads back to the site (settings.VANTHU_BASE_URL)."""
+    if url.startswith("/"):
+        return settings.VANTHU_BASE_URL.rstrip("/") + url
+    return url
+
+
 @consumer("workflow.notification")
 def notification_email(event: OutboxEvent) -> None:
     """Send the notification's e-mail, once: the row remembers it was sent."""
@@ -57,7 +65,7 @@ def notification_email(event: OutboxEvent) -> None:
             return
         body = notification.body or notification.title
         if notification.url:
-            body = f"{body}\n\n{notification.url}"
+            body = f"{body}\n\n{absolute_url(notification.url)}"
         send_mail(
             subject=f"[Vanthu] {notification.title}"[:200],
             message=body,

@@ -1,7 +1,9 @@
-"""Celery tasks of the workflow. Thin: the work is in workflow.batch."""
+"""Celery tasks of the workflow. Thin: the work is in workflow.batch and
+workflow.deadlines."""
 
 from celery import shared_task
 
+from . import deadlines
 from .batch import batch_item_sign, batch_sweep
 
 
@@ -16,3 +18,9 @@ def sign_batch_item(item_id: int, key: str) -> None:
 def signing_batch_sweep() -> int:
     """Beat: end batches that outlived their secret and wipe it."""
     return batch_sweep()
+
+
+@shared_task(name="workflow.tasks.deadline_scan")
+def deadline_scan() -> dict:
+    """Beat (every VANTHU_DEADLINE_SCAN_SECONDS): remind, mark late, escalate."""
+    return deadlines.deadline_scan()

@@ -318,6 +318,8 @@ CELERY_BEAT_SCHEDULE["deadline-scan"] = {
     "task": "workflow.tasks.deadline_scan",
     "schedule": env.float("VANTHU_DEADLINE_SCAN_SECONDS", default=300.0),
 }
+# The address of the site, for the links in notification e-mails.
+VANTHU_BASE_URL = env("VANTHU_BASE_URL", default="http://127.0.0.1:8000")
 # E-mail of notifications: SMTP from the environment (EMAIL_URL, e.g.
 # smtp+tls://user:password@mail.example.gov.vn:587); without it the messages are
 # written to files under var/mail, where an operator can read them.
