@@ -26,6 +26,7 @@ setup: $(STAMP) system-run messages
 
 run: setup
 	@$(BIN)/python manage.py migrate --noinput -v 0
+	@$(BIN)/python manage.py load_holidays -v 0
 	@$(BIN)/python manage.py seed_demo
 	@$(BIN)/python manage.py build_fonts
 	@$(BIN)/python manage.py demo_pki

@@ -15,10 +15,13 @@ from directory.selectors import (
 )
 from signing.models import RevocationStatus
 from signing.selectors import certificate_list_needing_renewal
+from workflow.deadlines import late_items
 from workflow.selectors import queue_items, queue_summary
 
 # Items shown under each non-empty queue on the home page; the queue page has more.
 HOME_ITEMS_PER_QUEUE = 5
+# Items shown on the home page's late card (trễ hạn); /hang-doi-tre-han/ has all.
+HOME_LATE_ITEMS = 5
 
 # Demo logins shown on the sign-in page of an installation holding the demo province
 # (directory.demo); the shared password is printed by `manage.py seed_demo`.
@@ -107,6 +110,11 @@ def home(request):
             ],
             "is_administrator": organisation_list_managed(user=user).exists(),
             "certificate_warnings": certificate_warnings(user, at=now),
+            # One query: one more than shown tells whether there are more.
+            "late_items": list(
+                late_items(user=user, at=now, limit=HOME_LATE_ITEMS + 1)
+            ),
+            "late_shown": HOME_LATE_ITEMS,
             "now": now,
         },
     )

@@ -49,3 +49,28 @@ urlpatterns += [
 urlpatterns += [
     path("van-ban/<int:pk>/sao/", views_copies.document_copy, name="document_copy"),
 ]
+
+# Notifications, holidays and the late queue (workflow.views_notifications,
+# views_holidays, views_late).
+from . import views_holidays, views_late, views_notifications  # noqa: E402
+
+urlpatterns += [
+    path("thong-bao/", views_notifications.notification_index, name="notifications"),
+    path(
+        "thong-bao/da-doc/",
+        views_notifications.notification_mark_all_read,
+        name="notifications_read",
+    ),
+    path(
+        "thong-bao/<int:pk>/",
+        views_notifications.notification_open,
+        name="notification_open",
+    ),
+    path("quan-tri/ngay-nghi/", views_holidays.holiday_list, name="holidays"),
+    path(
+        "quan-tri/ngay-nghi/<int:pk>/xoa/",
+        views_holidays.holiday_remove,
+        name="holiday_delete",
+    ),
+    path("hang-doi-tre-han/", views_late.late_queue, name="late"),
+]

@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import seed_demo_directory
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         password = demo_password()
         ensure_document_types()
         logins = seed_demo_directory(password=password)
+        # Deadlines in working days need the year's public holidays.
+        call_command("load_holidays", verbosity=0)
         self.stdout.write(
             self.style.SUCCESS(f"Demo province ready: {len(logins)} demo people.")
         )
