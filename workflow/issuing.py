@@ -53,6 +53,9 @@ from signing.stamps import (
 from signing.trust import get_timestamper, validation_context
 from signing.validation import validate_pdf
 
+from . import dispatch, engine
+from .models import Queue
+
 STEP_LEADER_SIGNED = "leader_signed"
 STEP_SEALED = "sealed"
 # What a pending two-phase signature of the issuing order is for.
@@ -481,6 +484,16 @@ def document_number_and_seal(
     step = (latest.facts or {}).get("step", "")
     if latest.kind != FileVersion.Kind.SIGNED or step != STEP_LEADER_SIGNED:
         raise ValidationError(_("The leader has not signed this document yet."))
+    # Issue 5: only a draft whose process the leader's signature moved to
+    # "signed" (after its approval circuit) is numbered.
+    process = engine.process_for(document)
+    if process.state != "signed":
+        raise ValidationError(
+            _(
+                "The leader has not signed this document after its approval "
+                "circuit: it cannot be numbered yet."
+            )
+        )
     _check_certificate(certificate, actor, organisation_seal=True)
     pdf = _read(latest)
     _check_leader_signature(pdf)
@@ -523,6 +536,17 @@ def document_number_and_seal(
     ]
     document.state = Document.State.ISSUED
     document.save(update_fields=["state"])
+    # Issue 5: issued → the dispatch list, internal recipients served at once,
+    # the DISPATCH item, and the documents this one replaces (workflow.dispatch).
+    grants = dispatch.dispatch_prepare(document=document, actor=actor)
+    engine.transition(
+        process=process,
+        action="issue",
+        actor=actor,
+        details={"version": version.pk, "internal_grants": grants},
+    )
+    engine.work_items_close(process=process, by=actor, queue=Queue.NUMBER_SEAL)
+    dispatch.replacements_on_issue(document=document, actor=actor)
     audit_record(
         actor=actor,
         action="document.seal",
