@@ -706,6 +706,26 @@ def _check_relation(
     return kind, target, reason
 
 
+def _check_reply_to(incoming: Document, organisation: Organisation, actor: User):
+    """The incoming document a new draft answers: one of the organisation that
+    the actor may open."""
+    if not actor.has_perm(VIEW_DOCUMENT, incoming) or (
+        incoming.secrecy > actor.clearance
+    ):
+        raise PermissionDenied(_("You may not open the document to reply to."))
+    if (
+        incoming.organisation_id != organisation.pk
+        or incoming.direction != Document.Direction.INCOMING
+    ):
+        raise ValidationError(
+            {
+                "reply_to": _(
+                    "A reply answers an incoming document of your organisation."
+                )
+            }
+        )
+
+
 @transaction.atomic
 def draft_create(
     *,
@@ -713,15 +733,19 @@ def draft_create(
     content: dict,
     actor: User,
     relation: tuple[str, Document, str] | None = None,
+    reply_to: Document | None = None,
 ) -> Document:
     """Soạn thảo: a new outgoing draft from structured content, rendered to a
     Decree 30 PDF/A with its signature fields in place. `relation` is
     (DocumentRelation.Kind.REPLACES or AMENDS, the issued document, the reason)
-    for a draft that replaces or amends an issued document."""
+    for a draft that replaces or amends an issued document; `reply_to` the
+    incoming document the draft answers (văn bản trả lời)."""
     _require_role(actor, organisation, DRAFTERS)
     content = _draft_content(organisation, content, actor)
     if relation is not None:
         relation = _check_relation(relation, organisation, actor)
+    if reply_to is not None:
+        _check_reply_to(reply_to, organisation, actor)
     document = Document(
         organisation=organisation,
         direction=Document.Direction.OUTGOING,
@@ -751,6 +775,14 @@ def draft_create(
             source=document, target=target, kind=kind, reason=reason, created_by=actor
         )
         details.update(relation=kind, target=target.pk)
+    if reply_to is not None:
+        DocumentRelation.objects.create(
+            source=document,
+            target=reply_to,
+            kind=DocumentRelation.Kind.REPLY_TO,
+            created_by=actor,
+        )
+        details.update(reply_to=reply_to.pk)
     audit_record(actor=actor, action="draft.create", obj=document, details=details)
     outbox_publish(
         topic="documents.draft_created", payload={"document_id": document.pk}

@@ -694,7 +694,18 @@ def draft_list(request):
 
 @roles_required(DRAFT_WRITERS, DRAFT_WRITERS_ONLY)
 def draft_new(request):
-    """Soạn dự thảo: structured content, rendered by the system."""
+    """Soạn dự thảo: structured content, rendered by the system; with
+    ?reply_to=<pk>, the reply to that incoming document (văn bản trả lời)."""
+    reply_to = None
+    if request.GET.get("reply_to"):
+        try:
+            reply_to = document_get_visible(
+                user=request.user, pk=int(request.GET["reply_to"])
+            )
+        except ValueError:
+            reply_to = None
+        if reply_to is None:
+            raise Http404
     form = DraftForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
@@ -705,6 +716,7 @@ def draft_new(request):
                     organisation=request.user.organisation,
                     content=form.content(),
                     actor=request.user,
+                    reply_to=reply_to,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -716,7 +728,7 @@ def draft_new(request):
     return render(
         request,
         "documents/draft_form.html",
-        {"form": form, "document": None},
+        {"form": form, "document": None, "reply_to": reply_to},
         status=status,
     )
 
