@@ -109,7 +109,8 @@ def drop_database() -> None:
 
 def clone_drafts(template, count: int) -> list:
     """`count` copies of a rendered draft: own document, file and version rows
-    (the same PDF blob) and the view permissions draft_create gives."""
+    (the same PDF blob) and the view permissions draft_create gives, each
+    submitted and approved for LEADER's signature."""
     from django.db import transaction
 
     from directory.models import User
@@ -139,7 +140,31 @@ def clone_drafts(template, count: int) -> list:
                     v.save()
             _grant(document, DRAFT_READERS, people=[drafter])
             made.append(document)
+    for document in made:
+        approve(document)
     return made
+
+
+def approve(document) -> None:
+    """Submit the draft and approve its circuit (workflow.approval), so that it
+    waits for LEADER's signature: only such drafts are signed."""
+    from directory.models import User
+    from workflow import approval
+    from workflow.models import ApprovalTask
+
+    process = approval.draft_submit(
+        document=document,
+        signer=User.objects.get(username=LEADER),
+        actor=document.created_by,
+    )
+    while process.state == approval.IN_APPROVAL:
+        task = ApprovalTask.objects.filter(
+            process=process,
+            round=process.round,
+            state=ApprovalTask.State.PENDING,
+            is_signer=False,
+        ).first()
+        process = approval.approval_approve(process=process, actor=task.approver)
 
 
 def stop_worker_and_queue(process: subprocess.Popen) -> None:

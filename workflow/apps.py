@@ -9,8 +9,10 @@ class WorkflowConfig(AppConfig):
     def ready(self):
         from documents.panels import register_panel_provider
 
+        from .views_approval import approval_panels
         from .views_copies import copy_panels
         from .views_issuing import issuing_panels
 
         register_panel_provider(issuing_panels)
+        register_panel_provider(approval_panels)
         register_panel_provider(copy_panels)

@@ -47,6 +47,7 @@ from signing.selectors import certificate_list_usable
 from signing.services import signer_for
 from signing.signers import SigningError
 
+from .approval import signable_by
 from .issuing import document_sign_as_leader
 from .models import SigningBatch, SigningBatchItem
 
@@ -91,10 +92,11 @@ def _unseal(*, batch: SigningBatch, key: str) -> str:
 
 def batch_signable_drafts(*, user: User) -> QuerySet[Document]:
     """The drafts `user` may sign now as a leader (văn bản chờ ký): outgoing
-    drafts of their organisation, visible to them, whose main file's latest
-    version is the rendered draft with the leader's empty signature field, and
-    not already waiting in an unfinished batch. The signing service checks each
-    one again."""
+    drafts of their organisation, visible to them, approved and waiting for the
+    signature of `user` or of a leader `user` signs for under a delegation in
+    force (workflow.approval.signable_by), whose main file's latest version is
+    the rendered draft with the leader's empty signature field, and not already
+    waiting in an unfinished batch. The signing service checks each one again."""
     if not user.is_authenticated or Role.LANH_DAO_CO_QUAN not in roles_of(user=user):
         return Document.objects.none()
     latest = (
@@ -120,6 +122,7 @@ def batch_signable_drafts(*, user: User) -> QuerySet[Document]:
             direction=Document.Direction.OUTGOING,
             state=Document.State.DRAFT,
         )
+        .filter(signable_by(user))
         .annotate(latest_version_id=Subquery(latest.values("pk")[:1]))
         .filter(Exists(rendered))
         .exclude(Exists(waiting))

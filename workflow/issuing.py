@@ -54,7 +54,8 @@ from signing.trust import get_timestamper, validation_context
 from signing.validation import validate_pdf
 
 from . import dispatch, engine
-from .models import Queue
+from .approval import AWAITING_SIGNATURE, approval_signed
+from .models import Process, Queue
 
 STEP_LEADER_SIGNED = "leader_signed"
 STEP_SEALED = "sealed"
@@ -192,7 +193,32 @@ def _check_leader_may_sign(
         raise ValidationError(
             _("Only a rendered draft with an empty signature field can be signed.")
         )
+    _check_approved_for(document, actor, on_behalf_of)
     return latest
+
+
+def _check_approved_for(
+    document: Document, actor: User, on_behalf_of: User | None
+) -> None:
+    """The draft went through its approval circuit and waits for the signature
+    of this leader (or of the leader the actor signs for under a delegation in
+    force): the signer chosen when it was submitted (workflow.approval)."""
+    process = Process.objects.filter(document=document).first()
+    if process is None or process.state != AWAITING_SIGNATURE:
+        raise ValidationError(
+            _(
+                "This draft has not been approved for signing yet: it is signed "
+                "only after its approval circuit (trình duyệt)."
+            )
+        )
+    if process.signer_id != (on_behalf_of or actor).pk:
+        raise PermissionDenied(
+            _(
+                "This draft waits for the signature of %(name)s: only they, or "
+                "the person they authorised, may sign it."
+            )
+            % {"name": process.signer}
+        )
 
 
 def _leader_appearance(actor: User):
@@ -208,7 +234,9 @@ def _record_leader_signature(
     actor: User,
     on_behalf_of: User | None,
 ) -> FileVersion:
-    """Store the leader-signed version, audit it and announce it."""
+    """Store the leader-signed version, audit it and announce it; the process
+    moves to "signed" and the records clerks get it to number and seal
+    (workflow.approval.approval_signed), in the same transaction."""
     version = _store_signed(
         previous=latest,
         pdf=signed,
@@ -230,6 +258,12 @@ def _record_leader_signature(
     outbox_publish(
         topic="workflow.leader_signed",
         payload={"document_id": document.pk, "version_id": version.pk},
+    )
+    approval_signed(
+        document=document,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        details={"version": version.pk, "certificate": certificate.pk},
     )
     return version
 

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import views, views_batch, views_copies, views_issuing
+from . import (
+    views,
+    views_approval,
+    views_batch,
+    views_circuits,
+    views_copies,
+    views_issuing,
+)
 
 app_name = "workflow"
 
@@ -73,4 +80,36 @@ urlpatterns += [
         name="holiday_delete",
     ),
     path("hang-doi-tre-han/", views_late.late_queue, name="late"),
+]
+
+# Approval of outgoing drafts and the circuits (workflow.views_approval,
+# workflow.views_circuits).
+urlpatterns += [
+    path(
+        "van-ban/<int:pk>/trinh-duyet/",
+        views_approval.draft_submit,
+        name="approval_submit",
+    ),
+    path("van-ban/<int:pk>/duyet/", views_approval.approve, name="approval_approve"),
+    path("van-ban/<int:pk>/tra-lai/", views_approval.send_back, name="approval_return"),
+    path(
+        "van-ban/<int:pk>/chuyen-tiep/",
+        views_approval.forward,
+        name="approval_forward",
+    ),
+    path(
+        "van-ban/<int:pk>/rut-lai/", views_approval.withdraw, name="approval_withdraw"
+    ),
+    path("quy-trinh-duyet/", views_circuits.circuit_list, name="circuits"),
+    path("quy-trinh-duyet/them/", views_circuits.circuit_new, name="circuit_new"),
+    path(
+        "quy-trinh-duyet/<int:pk>/sua/",
+        views_circuits.circuit_edit,
+        name="circuit_edit",
+    ),
+    path(
+        "quy-trinh-duyet/<int:pk>/ngung/",
+        views_circuits.circuit_retire,
+        name="circuit_retire",
+    ),
 ]

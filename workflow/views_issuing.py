@@ -32,6 +32,8 @@ from signing.selectors import certificate_list_usable
 from signing.signers import SigningError
 
 from . import issuing
+from .approval import AWAITING_SIGNATURE, awaiting_signature_of
+from .models import Process
 
 
 def _refusal(error: Exception) -> str:
@@ -58,6 +60,12 @@ def _leader_context(request, document: Document) -> dict:
     context = {"is_leader": is_leader}
     if not is_leader:
         return context
+    # The sign form only once the draft is approved and waits for this leader
+    # (or for the leader they act for): workflow.approval.
+    signer = request.acting_for or user
+    if not awaiting_signature_of(document=document, person=signer):
+        context.update(is_leader=False, sign_blocked=_sign_blocked(document))
+        return context
     usable = certificate_list_usable(user=user).filter(person=user)
     form = SignForm(certificates=usable, prefix_id="sign")
     context.update(
@@ -66,6 +74,15 @@ def _leader_context(request, document: Document) -> dict:
         acting_for=request.acting_for,
     )
     return context
+
+
+def _sign_blocked(document: Document) -> str:
+    process = Process.objects.filter(document=document).select_related("signer").first()
+    if process is not None and process.state == AWAITING_SIGNATURE:
+        return _("Approved: waiting for the signature of %(name)s.") % {
+            "name": process.signer
+        }
+    return _("The draft is signed once its approval circuit is complete.")
 
 
 def _clerk_context(request, document: Document) -> dict:

@@ -17,6 +17,7 @@ from signing.validation import validate_pdf
 from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by name
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     certs,
     demo_pki,
     draft,
@@ -31,6 +32,7 @@ pytestmark = [pytest.mark.usefixtures("demo"), pytest.mark.slow]
 
 @pytest.fixture
 def issued(draft, certs):
+    approve_for_signing(draft)
     _sign(draft, certs)
     return _seal(draft, certs)
 

@@ -25,6 +25,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     PASSPHRASE,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     certs,
     demo_pki,
     draft,
@@ -48,6 +49,7 @@ def _staging_root(settings, tmp_path):
 
 @pytest.fixture
 def issued(draft, certs):  # noqa: F811
+    approve_for_signing(draft)
     _sign(draft, certs)
     return _bytes(_seal(draft, certs))
 

@@ -29,6 +29,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     STC,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     certs,
     demo_pki,
     draft,
@@ -48,6 +49,7 @@ FORM_FILLING_VI = "chỉ điền biểu mẫu (số, ngày ban hành)"
 @pytest.fixture
 def issued(draft, certs):
     """The sealed version of an issued STC quyết định."""
+    approve_for_signing(draft)
     _sign(draft, certs)
     return _seal(draft, certs)
 

@@ -27,13 +27,15 @@ from tests.signing.conftest import (  # noqa: F401 - fixtures used by name
     pdfsig,
     pki_server,
 )
-from workflow import issuing
+from workflow import approval, issuing
+from workflow.models import ApprovalTask
 
 __all__ = [
     "PASSPHRASE",
     "STC",
     "_fresh_signer_caches",
     "_signing_settings",
+    "approve_for_signing",
     "certs",
     "demo_pki",
     "draft",
@@ -140,6 +142,25 @@ def keep_pdf_and_first_page(pdf: bytes, directory: Path, name: str, dpi=80) -> N
         check=True,
         timeout=60,
     )
+
+
+def approve_for_signing(document, signer_username: str = "lanhdao.stc"):
+    """Submit the draft (as its drafter) with `signer_username` as the signer and
+    approve every step of its circuit before him (workflow.approval), so that it
+    waits for his signature. Returns the process."""
+    process = approval.draft_submit(
+        document=document, signer=user(signer_username), actor=document.created_by
+    )
+    while process.state == approval.IN_APPROVAL:
+        task = ApprovalTask.objects.filter(
+            process=process,
+            round=process.round,
+            state=ApprovalTask.State.PENDING,
+            is_signer=False,
+        ).first()
+        process = approval.approval_approve(process=process, actor=task.approver)
+    assert process.state == approval.AWAITING_SIGNATURE, process.state
+    return process
 
 
 def leader_sign(draft, certs):

@@ -22,6 +22,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     PASSPHRASE,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     certs,
     demo_pki,
     draft,
@@ -59,6 +60,7 @@ def test_attachments_get_the_agency_signature_at_the_top_right(draft, certs, tmp
     first = _add(draft)
     second = _add(draft, title="Phụ lục II. Danh mục thiết bị", pages=1)
     assert AuditEntry.objects.filter(action="draft.attachment_add").count() == 2
+    approve_for_signing(draft)
     _sign(draft, certs)
     _seal(draft, certs)
     draft.refresh_from_db()
@@ -118,6 +120,7 @@ def test_a_failing_attachment_stores_nothing_and_gives_the_number_back(draft, ce
     """Wrong passphrase: neither the main file nor any attachment gets a new
     version, and the register's number is not used."""
     file = _add(draft)
+    approve_for_signing(draft)
     _sign(draft, certs)
     before = dict(Register.objects.values_list("pk", "last_number"))
     versions = FileVersion.objects.filter(file__document=draft).count()
@@ -135,6 +138,7 @@ def test_an_attachment_that_cannot_take_the_field_rolls_everything_back(draft, c
     from signing.stamps import add_attachment_field
 
     file = _add(draft)
+    approve_for_signing(draft)
     _sign(draft, certs)
     version = file.versions.get()
     from documents.services import file_version_store

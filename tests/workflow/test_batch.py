@@ -19,6 +19,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     STC,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     certs,
     demo_pki,
     draft_content,
@@ -35,16 +36,17 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 
 def make_drafts(count: int) -> list:
+    """`count` STC drafts, approved and waiting for lanhdao.stc's signature."""
     stc = Organisation.objects.get(code=STC)
     drafts = []
     for i in range(count):
         content = draft_content()
         content["subject"] = f"{content['subject']} (đợt {i + 1})"
-        drafts.append(
-            draft_create(
-                organisation=stc, content=content, actor=user("chuyenvien.stc")
-            )
+        document = draft_create(
+            organisation=stc, content=content, actor=user("chuyenvien.stc")
         )
+        approve_for_signing(document)
+        drafts.append(document)
     return drafts
 
 

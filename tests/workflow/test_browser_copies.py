@@ -21,6 +21,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     STC,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     demo_pki,
     draft_content,
     pdfsig,
@@ -48,6 +49,7 @@ def _issued_document(demo_pki):
     draft = draft_create(
         organisation=organisation, content=draft_content(), actor=user("chuyenvien.stc")
     )
+    approve_for_signing(draft)
     issuing.document_sign_as_leader(
         document=draft, certificate=leader, secret=PASSPHRASE, actor=user("lanhdao.stc")
     )

@@ -28,6 +28,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     STC,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     demo_pki,
     draft_content,
     file_bytes,
@@ -50,14 +51,15 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "signing-pa
 
 def _province(demo_pki, *, director_device: bool = False):
     """The demo province, the director's and the STC seal certificates and two
-    rendered drafts, all made before the browser starts (pyHanko's asyncio.run
-    cannot run beside Playwright's loop). The director's certificate is his
-    key file, or with `director_device` the certificate of his own device."""
+    rendered drafts approved for the director's signature, all made before the
+    browser starts (pyHanko's asyncio.run cannot run beside Playwright's loop).
+    The director's certificate is his key file, or with `director_device` the
+    certificate of his own device."""
     call_command("seed_demo", quiet_logins=True)
     register_person_certificate(demo_pki, "lanhdao.stc", device=director_device)
     register_seal_certificate(demo_pki)
     organisation = Organisation.objects.get(code=STC)
-    return [
+    drafts = [
         draft_create(
             organisation=organisation,
             content=draft_content(),
@@ -65,6 +67,9 @@ def _province(demo_pki, *, director_device: bool = False):
         )
         for _ in range(2)
     ]
+    for draft in drafts:
+        approve_for_signing(draft)
+    return drafts
 
 
 @pytest.fixture

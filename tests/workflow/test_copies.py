@@ -22,6 +22,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     PASSPHRASE,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     certs,
     demo_pki,
     draft,
@@ -41,6 +42,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "copies"
 
 @pytest.fixture
 def issued(draft, certs):
+    approve_for_signing(draft)
     _sign(draft, certs)
     _seal(draft, certs)
     draft.refresh_from_db()

@@ -24,6 +24,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     STC,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     certs,
     demo_pki,
     draft,
@@ -68,6 +69,7 @@ def _last_numbers(organisation_code=STC) -> dict:
 
 
 def test_draft_signed_by_the_leader_then_numbered_and_sealed(draft, certs, tmp_path):
+    approve_for_signing(draft)
     assert issuing.issuing_step(document=draft) == "draft"
     signed = _sign(draft, certs)
     assert signed.kind == FileVersion.Kind.SIGNED
@@ -145,6 +147,8 @@ def test_a_pdf_changed_after_the_leader_signed_is_not_sealed(draft, certs):
     from pyhanko.pdf_utils.generic import StreamObject
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+    approve_for_signing(draft)
+
     signed = _sign(draft, certs)
     # A red line drawn over page 1, appended as an incremental update.
     writer = IncrementalPdfFileWriter(io.BytesIO(_bytes(signed)), strict=False)
@@ -178,6 +182,7 @@ def test_a_pdf_changed_after_the_leader_signed_is_not_sealed(draft, certs):
 
 
 def test_a_chuyen_vien_may_not_sign(draft, certs):
+    approve_for_signing(draft)
     with translation.override("vi"), pytest.raises(PermissionDenied) as info:
         issuing.document_sign_as_leader(
             document=draft,
@@ -190,6 +195,7 @@ def test_a_chuyen_vien_may_not_sign(draft, certs):
 
 
 def test_a_leader_of_another_organisation_may_not_sign(draft, certs):
+    approve_for_signing(draft)
     with pytest.raises(PermissionDenied):
         issuing.document_sign_as_leader(
             document=draft,
@@ -209,6 +215,7 @@ def test_a_leader_of_another_organisation_may_not_sign(draft, certs):
 
 
 def test_a_wrong_passphrase_stores_nothing_and_takes_no_number(draft, certs):
+    approve_for_signing(draft)
     with pytest.raises(WrongPassphrase):
         issuing.document_sign_as_leader(
             document=draft,
@@ -234,6 +241,7 @@ def test_a_wrong_passphrase_stores_nothing_and_takes_no_number(draft, certs):
 def test_a_seal_that_cannot_be_timestamped_gives_the_number_back(
     draft, certs, settings
 ):
+    approve_for_signing(draft)
     _sign(draft, certs)
     before = _last_numbers()
     settings.VANTHU_TSA_URL = "http://127.0.0.1:9/tsa"  # nothing listens there
@@ -271,6 +279,7 @@ def _image_sizes(pdf: bytes) -> set[tuple[int, int]]:
 
 
 def test_the_stored_signature_and_seal_images_are_stamped(draft, certs):
+    approve_for_signing(draft)
     from directory.services import (
         organisation_seal_image_set,
         person_signature_image_set,
@@ -300,6 +309,7 @@ def test_the_stored_signature_and_seal_images_are_stamped(draft, certs):
 
 
 def test_an_organisation_without_images_may_not_sign_nor_seal(draft, certs):
+    approve_for_signing(draft)
     Organisation.objects.filter(pk=draft.organisation_id).update(is_demo=False)
     before = _versions(draft)
     with translation.override("vi"), pytest.raises(StampImageMissing) as info:
@@ -320,6 +330,7 @@ def test_an_organisation_without_images_may_not_sign_nor_seal(draft, certs):
 def test_a_derived_copy_is_never_what_is_signed(draft, certs):
     """An OCR copy (kind DERIVED) stored after the rendered draft does not hide
     it: the leader signs the draft itself."""
+    approve_for_signing(draft)
     rendered = FileVersion.objects.get(file__document=draft)
     FileVersion.objects.create(
         file=rendered.file,

@@ -17,6 +17,7 @@ from tests.workflow.issuing_fixtures import (  # noqa: F401 - fixtures used by n
     PASSPHRASE,
     _fresh_signer_caches,
     _signing_settings,
+    approve_for_signing,
     certs,
     demo_pki,
     draft,
@@ -62,6 +63,7 @@ def _post_refused(client, name, document, certificate, secret=PASSPHRASE) -> str
 
 
 def test_the_panel_shows_each_person_what_they_can_do(draft, certs, client_for):
+    approve_for_signing(draft)
     leader_page = _page(client_for("lanhdao.stc"), draft)
     assert "Ký số và ban hành" in leader_page
     assert "Ký số văn bản" in leader_page and "Mật khẩu hoặc mã PIN" in leader_page
@@ -79,6 +81,7 @@ def test_the_panel_shows_each_person_what_they_can_do(draft, certs, client_for):
 
 
 def test_a_leader_without_a_certificate_is_told_what_is_missing(draft, client_for):
+    approve_for_signing(draft)
     page = _page(client_for("lanhdao.stc"), draft)
     assert "Bạn chưa có chứng thư số dùng được." in page
     assert reverse("signing:certificates") in page
@@ -87,6 +90,7 @@ def test_a_leader_without_a_certificate_is_told_what_is_missing(draft, client_fo
 def test_the_leader_signs_then_the_clerk_numbers_seals_and_issues(
     draft, certs, client_for, tmp_path
 ):
+    approve_for_signing(draft)
     leader = client_for("lanhdao.stc")
     page = _post(
         leader,
@@ -119,6 +123,7 @@ def test_the_leader_signs_then_the_clerk_numbers_seals_and_issues(
 
 
 def test_a_wrong_passphrase_is_shown_and_nothing_is_stored(draft, certs, client_for):
+    approve_for_signing(draft)
     page = _post_refused(
         client_for("lanhdao.stc"),
         "issuing_sign",
@@ -132,6 +137,7 @@ def test_a_wrong_passphrase_is_shown_and_nothing_is_stored(draft, certs, client_
 
 
 def test_another_persons_certificate_is_refused(draft, certs, client_for):
+    approve_for_signing(draft)
     page = _post_refused(
         client_for("lanhdao.stc"), "issuing_sign", draft, certs["seal"]
     )
@@ -139,6 +145,7 @@ def test_another_persons_certificate_is_refused(draft, certs, client_for):
 
 
 def test_a_specialist_may_not_sign(draft, certs, client_for):
+    approve_for_signing(draft)
     page = _post_refused(
         client_for("chuyenvien.stc"), "issuing_sign", draft, certs["leader"]
     )
@@ -161,6 +168,7 @@ def test_the_clerk_cannot_seal_before_the_leader_signed(draft, certs, client_for
 
 
 def test_the_deputy_signs_acting_for_the_director(draft, demo_pki, client_for):
+    approve_for_signing(draft)
     deputy = user("pholanhdao.stc")
     director = user("lanhdao.stc")
     certificate = register_person_certificate(demo_pki, "pholanhdao.stc")
@@ -189,6 +197,7 @@ def _device_key(demo_pki, username: str):
 
 
 def test_two_phase_signing_from_the_leaders_device(draft, demo_pki, client_for):
+    approve_for_signing(draft)
     remote = register_person_certificate(demo_pki, "lanhdao.stc", device=True)
     client = client_for("lanhdao.stc")
     page = _page(client, draft)
@@ -243,6 +252,7 @@ def test_two_phase_signing_from_the_leaders_device(draft, demo_pki, client_for):
 
 
 def test_a_remote_certificate_is_not_signed_with_a_passphrase(draft, demo_pki):
+    approve_for_signing(draft)
     leader = user("lanhdao.stc")
     remote = register_person_certificate(demo_pki, "lanhdao.stc", device=True)
     with pytest.raises(issuing.ValidationError):
@@ -252,6 +262,7 @@ def test_a_remote_certificate_is_not_signed_with_a_passphrase(draft, demo_pki):
 
 
 def test_a_pending_signature_of_a_changed_draft_is_refused(draft, demo_pki):
+    approve_for_signing(draft)
     leader = user("lanhdao.stc")
     remote = register_person_certificate(demo_pki, "lanhdao.stc", device=True)
     pending = issuing.document_sign_as_leader_prepare(
