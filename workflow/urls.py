@@ -57,31 +57,6 @@ urlpatterns += [
     path("van-ban/<int:pk>/sao/", views_copies.document_copy, name="document_copy"),
 ]
 
-# Notifications, holidays and the late queue (workflow.views_notifications,
-# views_holidays, views_late).
-from . import views_holidays, views_late, views_notifications  # noqa: E402
-
-urlpatterns += [
-    path("thong-bao/", views_notifications.notification_index, name="notifications"),
-    path(
-        "thong-bao/da-doc/",
-        views_notifications.notification_mark_all_read,
-        name="notifications_read",
-    ),
-    path(
-        "thong-bao/<int:pk>/",
-        views_notifications.notification_open,
-        name="notification_open",
-    ),
-    path("quan-tri/ngay-nghi/", views_holidays.holiday_list, name="holidays"),
-    path(
-        "quan-tri/ngay-nghi/<int:pk>/xoa/",
-        views_holidays.holiday_remove,
-        name="holiday_delete",
-    ),
-    path("hang-doi-tre-han/", views_late.late_queue, name="late"),
-]
-
 # Approval of outgoing drafts and the circuits (workflow.views_approval,
 # workflow.views_circuits).
 urlpatterns += [
@@ -111,5 +86,69 @@ urlpatterns += [
         "quy-trinh-duyet/<int:pk>/ngung/",
         views_circuits.circuit_retire,
         name="circuit_retire",
+    ),
+]
+
+# Processing reports (Phụ lục VI) and the leaders' dashboard (workflow.views_reports).
+from . import views_reports  # noqa: E402
+
+urlpatterns += [
+    path("bao-cao/xu-ly-van-ban/", views_reports.report_page, name="reports"),
+    path(
+        "bao-cao/xu-ly-van-ban/bao-cao.pdf",
+        views_reports.report_export,
+        {"extension": "pdf"},
+        name="reports_pdf",
+    ),
+    path(
+        "bao-cao/xu-ly-van-ban/bao-cao.xlsx",
+        views_reports.report_export,
+        {"extension": "xlsx"},
+        name="reports_xlsx",
+    ),
+    path("bang-dieu-khien/", views_reports.dashboard_page, name="dashboard"),
+]
+
+# Notifications, holidays and the late queue (workflow.views_notifications,
+# views_holidays, views_late).
+from . import views_holidays, views_late, views_notifications  # noqa: E402
+
+urlpatterns += [
+    path("thong-bao/", views_notifications.notification_index, name="notifications"),
+    path(
+        "thong-bao/da-doc/",
+        views_notifications.notification_mark_all_read,
+        name="notifications_read",
+    ),
+    path(
+        "thong-bao/<int:pk>/",
+        views_notifications.notification_open,
+        name="notification_open",
+    ),
+    path("quan-tri/ngay-nghi/", views_holidays.holiday_list, name="holidays"),
+    path(
+        "quan-tri/ngay-nghi/<int:pk>/xoa/",
+        views_holidays.holiday_remove,
+        name="holiday_delete",
+    ),
+    path("hang-doi-tre-han/", views_late.late_queue, name="late"),
+]
+
+# Dispatch, recall (phát hành, thu hồi: workflow.views_dispatch).
+from . import views_dispatch  # noqa: E402
+
+urlpatterns += [
+    path(
+        "van-ban/<int:pk>/danh-sach-phat-hanh/",
+        views_dispatch.dispatch_page,
+        name="dispatch_page",
+    ),
+    path(
+        "van-ban/<int:pk>/phat-hanh/",
+        views_dispatch.document_dispatch_view,
+        name="dispatch",
+    ),
+    path(
+        "van-ban/<int:pk>/thu-hoi/", views_dispatch.document_recall_view, name="recall"
     ),
 ]
