@@ -260,3 +260,15 @@ def test_one_notification_is_one_email_even_when_delivered_twice(person, setting
     assert message.subject.startswith("[Vanthu] Trễ hạn")
     assert f"https://vanthu.example.gov.vn/van-ban/{document.pk}/" in message.body
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
+
+
+def test_beat_runs_the_scan_in_make_run(settings):
+    from pathlib import Path
+
+    from workflow import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["deadline-scan"]
+    assert entry["task"] == tasks.deadline_scan.name == "workflow.tasks.deadline_scan"
+    assert entry["schedule"] == 300.0
+    procfile = Path(settings.BASE_DIR) / "deploy" / "Procfile.embedded"
+    assert "celery -A vanthu beat" in procfile.read_text()
