@@ -152,3 +152,40 @@ urlpatterns += [
         "van-ban/<int:pk>/thu-hoi/", views_dispatch.document_recall_view, name="recall"
     ),
 ]
+
+# Handling of incoming documents (workflow.views_incoming): trình, phân công,
+# chuyển xử lý, tiến độ, ý kiến phối hợp, hoàn thành, mở lại, trả lại nơi gửi.
+from . import views_incoming  # noqa: E402
+
+urlpatterns += [
+    path(
+        "van-ban/<int:pk>/trinh-lanh-dao/",
+        views_incoming.submit,
+        name="incoming_submit",
+    ),
+    path("van-ban/<int:pk>/phan-cong/", views_incoming.assign, name="incoming_assign"),
+    path(
+        "van-ban/<int:pk>/chuyen-xu-ly/",
+        views_incoming.pass_on,
+        name="incoming_pass_on",
+    ),
+    path(
+        "van-ban/<int:pk>/tien-do/", views_incoming.progress, name="incoming_progress"
+    ),
+    path(
+        "van-ban/<int:pk>/y-kien-phoi-hop/",
+        views_incoming.contribute,
+        name="incoming_contribute",
+    ),
+    path(
+        "van-ban/<int:pk>/hoan-thanh/",
+        views_incoming.complete,
+        name="incoming_complete",
+    ),
+    path("van-ban/<int:pk>/mo-lai/", views_incoming.reopen, name="incoming_reopen"),
+    path(
+        "van-ban/<int:pk>/tra-lai-noi-gui/",
+        views_incoming.return_to_sender,
+        name="incoming_return",
+    ),
+]
