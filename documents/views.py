@@ -50,7 +50,14 @@ from .forms import (
     IncomingMetadataForm,
     IncomingUploadForm,
 )
-from .models import Document, DraftComment, DraftVersion, FileVersion, Register
+from .models import (
+    Document,
+    DocumentRelation,
+    DraftComment,
+    DraftVersion,
+    FileVersion,
+    Register,
+)
 from .navigation import (
     DRAFT_WRITERS,
     INCOMING_REGISTRARS,
@@ -695,7 +702,9 @@ def draft_list(request):
 @roles_required(DRAFT_WRITERS, DRAFT_WRITERS_ONLY)
 def draft_new(request):
     """Soạn dự thảo: structured content, rendered by the system; with
-    ?reply_to=<pk>, the reply to that incoming document (văn bản trả lời)."""
+    ?reply_to=<pk>, the reply to that incoming document (văn bản trả lời); with
+    ?replaces=<pk> or ?amends=<pk>, a document that replaces or amends that
+    issued one, with the reason (relation_reason)."""
     reply_to = None
     if request.GET.get("reply_to"):
         try:
@@ -706,7 +715,14 @@ def draft_new(request):
             reply_to = None
         if reply_to is None:
             raise Http404
-    form = DraftForm(request.POST or None, user=request.user)
+    relation_kind, relation_target = _draft_relation_target(request)
+    initial = None
+    if relation_target is not None:
+        # A replacing or amending document starts from the one it changes.
+        latest = relation_target.draft_versions.order_by("-number").first()
+        initial = DraftForm.initial_from(latest.content if latest else {})
+    form = DraftForm(request.POST or None, user=request.user, initial=initial)
+    relation_reason = request.POST.get("relation_reason", "")
     status = 200
     if request.method == "POST":
         status = INVALID
@@ -717,6 +733,9 @@ def draft_new(request):
                     content=form.content(),
                     actor=request.user,
                     reply_to=reply_to,
+                    relation=(relation_kind, relation_target, relation_reason)
+                    if relation_target is not None
+                    else None,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -728,9 +747,33 @@ def draft_new(request):
     return render(
         request,
         "documents/draft_form.html",
-        {"form": form, "document": None, "reply_to": reply_to},
+        {
+            "form": form,
+            "document": None,
+            "reply_to": reply_to,
+            "relation_kind": relation_kind,
+            "relation_target": relation_target,
+            "relation_reason": relation_reason,
+        },
         status=status,
     )
+
+
+def _draft_relation_target(request) -> tuple[str, Document | None]:
+    """?replaces=<pk> or ?amends=<pk>: the issued document a new draft replaces
+    or amends (404 when the person may not open it)."""
+    for kind in (DocumentRelation.Kind.REPLACES, DocumentRelation.Kind.AMENDS):
+        value = request.GET.get(kind, "")
+        if value:
+            target = (
+                document_get_visible(user=request.user, pk=int(value))
+                if value.isdigit()
+                else None
+            )
+            if target is None:
+                raise Http404
+            return kind, target
+    return "", None
 
 
 @roles_required(DRAFT_WRITERS, DRAFT_WRITERS_ONLY)

@@ -11,10 +11,12 @@ class WorkflowConfig(AppConfig):
 
         from .views_approval import approval_panels
         from .views_copies import copy_panels
+        from .views_dispatch import dispatch_panels
         from .views_incoming import incoming_panels
         from .views_issuing import issuing_panels
 
         register_panel_provider(issuing_panels)
         register_panel_provider(approval_panels)
         register_panel_provider(copy_panels)
+        register_panel_provider(dispatch_panels)
         register_panel_provider(incoming_panels)
