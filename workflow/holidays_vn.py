@@ -53,7 +53,7 @@ NATIONAL_HOLIDAYS: list[tuple[date, str]] = [
     # yearly notice usually sets them; check against the notice.
     (date(2027, 1, 1), TET_DUONG_LICH),
     (date(2027, 2, 4), f"{TET_AM_LICH} (trước Tết)"),
-    (date(2027, 2, 5), f"{TET_AM_LICH} (30 Tết)"),
+    (date(2027, 2, 5), f"{TET_AM_LICH} (tất niên)"),
     (date(2027, 2, 8), f"{TET_AM_LICH} (mùng 3)"),
     (date(2027, 2, 9), f"{TET_AM_LICH} (mùng 4)"),
     (date(2027, 2, 10), f"{TET_AM_LICH} (mùng 5)"),
