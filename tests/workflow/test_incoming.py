@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.events import event_deliver
 from core.models import AuditEntry, OutboxEvent
@@ -28,6 +28,15 @@ from workflow.models import (
     Transition,
     WorkItem,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Refusals are checked by their English msgid (their Vietnamese wording is
+    the catalogue's business: tests/web/test_translations.py)."""
+    with translation.override("en"):
+        yield
+
 
 SUBJECT = "V/v triển khai dịch vụ công trực tuyến toàn trình năm 2027"
 
