@@ -67,7 +67,8 @@ def _pending(now: datetime) -> QuerySet[WorkItem]:
         Q(due_at__gte=now, due_at__lte=now + REMINDER_HORIZON) & ~reminded
         | Q(due_at__lt=now) & ~(told_late & escalated),
         state=WorkItem.State.OPEN,
-        due_at__isnull=False,
+        # Said again outside the OR, so that it bounds the index range scan.
+        due_at__lte=now + REMINDER_HORIZON,
     )
 
 
