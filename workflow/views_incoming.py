@@ -115,7 +115,7 @@ def incoming_panels(request, document) -> list[Panel]:
     if "assign" in actions:
         due = process.due_at or incoming.default_deadline(document, now=now)
         context.update(
-            people=list(incoming.people_for(organisation_id)),
+            people=list(incoming.people_for(organisation_id).exclude(pk=person.pk)),
             units=incoming.units_for(organisation_id),
             default_due=_local_date(due),
             today=timezone.localdate(),
