@@ -309,3 +309,45 @@ def test_people_without_a_part_see_no_forms(person, client_for):
     # A specialist outside the handling does not even open the document.
     response = page(client_for("chuyenvien2.stc"), process.document)
     assert response.status_code == 404
+
+
+def test_the_reply_drafted_from_the_page_is_linked_to_the_incoming_document(
+    person, client_for
+):
+    """ "Soạn văn bản trả lời": the draft form with ?reply_to= names the document
+    answered, and saving the draft links it (reply_to); a document the drafter
+    may not open gives 404."""
+    process = assigned(person, lead=person("chuyenvien.stc"), co=[])
+    document = process.document
+    client = client_for("chuyenvien.stc")
+    url = reverse("documents:draft_new") + f"?reply_to={document.pk}"
+    response = client.post(
+        url,
+        {
+            "document_type": "cong_van",
+            "subject": "V/v báo cáo kết quả triển khai dịch vụ công",
+            "recipients": "Ủy ban nhân dân tỉnh Lạc Hồng",
+            "body": "Sở Tài chính báo cáo như sau.",
+            "signer_capacity": "",
+            "signer_capacity_of": "",
+            "signer_title": "GIÁM ĐỐC",
+            "signer_name": person("lanhdao.stc").full_name,
+            "copies_to": "Lưu: VT;",
+            "unit": "",
+            "urgency": "0",
+            "secrecy": "0",
+        },
+    )
+    assert response.status_code == 302
+    relation = DocumentRelation.objects.get(target=document, kind="reply_to")
+    assert relation.source.subject == "V/v báo cáo kết quả triển khai dịch vụ công"
+    assert relation.created_by == person("chuyenvien.stc")
+    # The reply is offered when completing, and listed on the incoming page.
+    html = page(client, document).content.decode()
+    assert f'<option value="{relation.source.pk}">' in html
+    assert reverse("documents:detail", args=[relation.source.pk]) in html
+    # Someone who may not open the incoming document cannot reply to it.
+    other = register(person)
+    stranger = client_for("chuyenvien2.stc")
+    reply_url = reverse("documents:draft_new") + f"?reply_to={other.pk}"
+    assert stranger.get(reply_url).status_code == 404
