@@ -7,13 +7,12 @@ from documents.models import Document
 from documents.services import draft_create
 from tests.workflow.issuing_fixtures import (
     STC,
+    approve_for_signing,
     draft_content,
     leader_sign,
     number_and_seal,
     user,
 )
-from workflow import approval, engine
-from workflow.models import ApprovalTask
 
 # Kính gửi and nơi nhận lines of a draft with every kind of recipient.
 MIXED_RECIPIENTS = ["Sở Nội vụ tỉnh Lạc Hồng", "UBND tỉnh Bình Thuận"]
@@ -37,28 +36,6 @@ def mixed_draft(*, relation=None, actor="chuyenvien.stc", **changes) -> Document
         actor=user(actor),
         relation=relation,
     )
-
-
-def approve_for_signing(document: Document, signer: str = "lanhdao.stc") -> None:
-    """Submit the draft with `signer` and approve every step before him, so that
-    it waits for his signature."""
-    process = engine.process_for(document)
-    approval.draft_submit(
-        document=document, signer=user(signer), actor=document.created_by
-    )
-    for _round in range(10):
-        process.refresh_from_db()
-        if process.state == approval.AWAITING_SIGNATURE:
-            return
-        pending = ApprovalTask.objects.filter(
-            process=process,
-            round=process.round,
-            state=ApprovalTask.State.PENDING,
-            is_signer=False,
-        ).select_related("approver")
-        for task in pending:
-            approval.approval_approve(process=process, actor=task.approver)
-    raise AssertionError(f"the draft did not reach the signer: {process.state}")
 
 
 def issue(document: Document, certs) -> Document:
