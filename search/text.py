@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 # Tokens longer than this (UTF-8 bytes) are dropped on both sides: Tantivy's default
 # tokenizer removes tokens of 40 bytes or more.
@@ -33,6 +34,7 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ng�
 _VOWELS = set("aăâeêioôơuưy")
 _MODIFIED = set("ăâêôơư")
 _WORD = re.compile(r"[^\W\d_]+")
+_WORD_SPLIT = re.compile(r"([^\W\d_]+)")
 _TOKEN = re.compile(r"[^\W_]+")
 _FOLDED_TOKEN = re.compile(r"[0-9a-z]+")
 # A Vietnamese syllable without its tone: onset, one to three vowels, final.
@@ -84,7 +86,10 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text or "")
     if text.isascii():
         return text
-    return _WORD.sub(lambda m: _place_tone(m.group(0)), text)
+    # Words at the odd places of the split; the cache answers most of them.
+    parts = _WORD_SPLIT.split(text)
+    parts[1::2] = map(_place_tone, parts[1::2])
+    return "".join(parts)
 
 
 def _fold_char(c: str) -> str:
@@ -113,7 +118,9 @@ def fold(text: str) -> str:
 
 
 def _short(tokens: Iterable[str]) -> list[str]:
-    return [t for t in tokens if len(t.encode()) <= MAX_TOKEN_BYTES]
+    # A token of at most MAX_TOKEN_BYTES // 4 characters fits whatever its letters.
+    quick = MAX_TOKEN_BYTES // 4
+    return [t for t in tokens if len(t) <= quick or len(t.encode()) <= MAX_TOKEN_BYTES]
 
 
 def fold_tokens(text: str) -> list[str]:
@@ -257,10 +264,16 @@ _TCVN3_RE = re.compile("[" + re.escape("".join(_TCVN3)) + "]")
 _UNICODE_VI = re.compile("[ăđĩũơưĂĐĨŨƠƯ\u1ea0-\u1ef9]")
 # Bytes that never occur inside words of Vietnamese, English or French text but are
 # frequent in TCVN3 text (đ, ơ, ư, à á ả ã ạ, ế ị ...).
-_TCVN3_STRONG = re.compile("[¡¢£¤¥¦§¨©ª«®¬\u00adµ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞß]")
-# VNI pairs: a vowel followed by an accent byte, or đ/ư/ơ codes inside a word.
+# The capitals that are also letters of Unicode Vietnamese (È É Ê Ì Ò Ó Ô Õ Ý, as
+# in "HÒA BÌNH") are left out: they prove nothing.
+_TCVN3_STRONG = re.compile("[¡¢£¤¥¦§¨©ª«®¬\u00adµ¶·¸¹»¼½¾ÆÇËÎÏÐÑÖ×ØÜÞß]")
+# VNI: accent bytes that are no letter of Vietnamese (ø huyền, û hỏi, ï nặng, å ä
+# ü ë, ñ đ, ö ư), or `a`/`e` followed by an accented vowel, which no Unicode
+# Vietnamese syllable has ("aên", "QUYEÁT"). A vowel followed by à, á, ô… alone
+# proves nothing: "toàn", "thông", "quý" are Unicode as typed.
 _VNI_STRONG = re.compile(
-    "[aeouyAEOUY][ùøûõïâáàåãäêéèüëÙØÛÕÏÂÁÀÅÃÄÊÉÈÜË]|[a-zA-Z][ñöôÑÖÔ]|[ñÑ][a-zA-ZòÒôÔöÖ]"
+    "[a-zA-Z][øûïåäüëñöØÛÏÅÄÜËÑÖ]|[øûïåäüëñöØÛÏÅÄÜËÑÖ][a-zA-ZòÒôÔöÖ]"
+    "|[aeAE][àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ]"
 )
 
 
@@ -308,20 +321,42 @@ def to_unicode(text: str) -> str:
 # Snippets
 
 
+@functools.lru_cache(maxsize=512)
+def _words_pattern(words: frozenset[str]) -> re.Pattern:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![0-9a-z])(?:{alternatives})(?![0-9a-z])")
+
+
+def word_spans(text: str, words: Iterable[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) in `text` of every word whose folded form is one of the folded
+    `words`, in order. One regular expression over the folded text when folding
+    keeps every position (the usual case); word by word otherwise."""
+    wanted = frozenset(words)
+    if not wanted or not text:
+        return iter(())
+    folded = fold(text)
+    if len(folded) == len(text) and folded.isascii():
+        return (m.span() for m in _words_pattern(wanted).finditer(folded))
+    return (m.span() for m in _TOKEN.finditer(text) if fold(m.group(0)) in wanted)
+
+
+def mentions(text: str, words: Iterable[str]) -> bool:
+    """Whether `text` has one of the folded `words` as a word."""
+    return next(word_spans(text, words), None) is not None
+
+
 def highlight(text: str, words: Iterable[str], *, max_chars: int = 240) -> str:
     """HTML snippet of `text` around the first match of the folded `words`, the
     original letters kept, escaped, matches in <mark>. Empty text gives ""."""
     text = " ".join((text or "").split())
     if not text:
         return ""
-    wanted = set(words)
-    tokens = list(_TOKEN.finditer(text))
-    matches = [m for m in tokens if fold(m.group(0)) in wanted]
+    spans = word_spans(text, words)
+    first = next(spans, None)
     start = 0
-    if matches:
-        first = matches[0].start()
+    if first is not None:
         # A little context before the first match, from a word boundary.
-        start = max(0, first - max_chars // 4)
+        start = max(0, first[0] - max_chars // 4)
         if start:
             space = text.rfind(" ", 0, start + 1)
             start = space + 1 if space >= 0 else start
@@ -331,12 +366,15 @@ def highlight(text: str, words: Iterable[str], *, max_chars: int = 240) -> str:
         end = space if space > start else end
     parts: list[str] = ["…" if start else ""]
     pos = start
-    for m in matches:
-        if m.start() < start or m.end() > end:
-            continue
-        parts.append(html.escape(text[pos : m.start()]))
-        parts.append(f"<mark>{html.escape(m.group(0))}</mark>")
-        pos = m.end()
+    if first is not None:
+        for a, b in itertools.chain((first,), spans):
+            if a >= end:
+                break  # the spans come in order: nothing more to mark
+            if a < start or b > end:
+                continue
+            parts.append(html.escape(text[pos:a]))
+            parts.append(f"<mark>{html.escape(text[a:b])}</mark>")
+            pos = b
     parts.append(html.escape(text[pos:end]))
     if end < len(text):
         parts.append("…")

@@ -385,7 +385,7 @@ class ElasticsearchBackend(SearchBackend):
             # The same snippets as the Tantivy backend: made from the stored
             # original text, accents kept, by search.text.
             body = (src.get("text") or "")[:SNIPPET_SCAN]
-            source = body if words and _mentions(body, words) else src["subject"]
+            source = body if words and vt.mentions(body, words) else src["subject"]
             snippet = vt.highlight(source, words)
         issued = src.get("issued_date")
         return Hit(
@@ -399,7 +399,3 @@ class ElasticsearchBackend(SearchBackend):
             issued_date=date.fromisoformat(issued) if issued else None,
             snippet=snippet,
         )
-
-
-def _mentions(text: str, words: frozenset[str]) -> bool:
-    return any(t in words for t in vt.fold_tokens(text))

@@ -10,9 +10,14 @@ Layout of OPTIONS["path"]:
 
 Folding is done in Python (search.text) on both sides; Tantivy's own ASCII folding
 is right for Đ but knows nothing of tone placement, and the accented field needs our
-normal form anyway. Each text field exists twice: `*_f` holds folded tokens, `*_a`
-the accented ones, both with positions (phrases). The original text is stored in a
-bytes field for snippets with accents.
+normal form anyway. The text exists three times: `all_f` holds folded tokens,
+`all_a` the accented ones (both without positions), `all_bi` the pairs of adjacent
+folded tokens with positions (phrases, and the score of adjacent query words). The
+original text is stored in a bytes field for snippets with accents.
+
+Speed (bench/search.py, docs/search.md "Figures"): a phrase is matched on the pairs;
+facets are counted by one aggregation over the query without its scoring clauses;
+snippets are made for the shown hits only, with one regular expression each.
 """
 
 from __future__ import annotations
@@ -109,13 +114,20 @@ def _schema() -> tantivy.Schema:
     # all_f: every text (title, issuing organisation, files) folded, for matching
     # and phrases; all_a: the same with accents, for the exact-accent boost;
     # title_f: type, number and subject folded, for the title boost.
-    sb.add_text_field("all_f", index_option="position")
-    sb.add_text_field("all_a", index_option="position")
+    sb.add_text_field("all_f", index_option="freq")
+    sb.add_text_field("all_a", index_option="freq")
     sb.add_text_field("title_f", index_option="freq")
     # all_bi: adjacent folded word pairs ("cap_phep"), so that the boost for query
     # words next to each other is a cheap term lookup, not a phrase query run on
     # every match (10 ms of 13 at 100,000 documents).
-    sb.add_text_field("all_bi", tokenizer_name=BIGRAM_TOKENIZER, index_option="basic")
+    # Phrases are matched on it too: "dich vu cong" is the bigrams dich_vu, vu_cong
+    # at adjacent positions, exactly the documents with the three words adjacent,
+    # with posting lists far shorter than the words' (2-4 times faster than a
+    # phrase of words); two words are one term, no positions at all. So all_f and
+    # all_a need no positions.
+    sb.add_text_field(
+        "all_bi", tokenizer_name=BIGRAM_TOKENIZER, index_option="position"
+    )
     sb.add_bytes_field("data", stored=True)  # JSON of the hit's display fields
     sb.add_bytes_field("text", stored=True)  # original text for snippets
     return sb.build()
@@ -410,21 +422,31 @@ class TantivyBackend(SearchBackend):
         q = Query.term_query(self.schema, field, value)
         return Query.boost_query(q, boost) if boost != 1.0 else q
 
-    def _phrase(self, field: str, words: list[str], boost: float = 1.0, slop=0):
+    def _adjacent(self, words: list[str]) -> Query:
+        """Documents with the folded `words` adjacent, in order: one word on
+        all_f; two, their bigram; more, the phrase of their bigrams on all_bi."""
         if len(words) == 1:
-            return self._term(field, words[0], boost)
-        q = Query.phrase_query(self.schema, field, words, slop=slop)
-        return Query.boost_query(q, boost) if boost != 1.0 else q
+            return self._term("all_f", words[0])
+        pairs = _bigrams(words)
+        if len(pairs) == 1:
+            return self._term("all_bi", pairs[0])
+        return Query.phrase_query(self.schema, "all_bi", pairs)
 
     def _should(self, queries: list[Query]) -> Query:
         return Query.boolean_query([(Occur.Should, q) for q in queries])
 
     def _boosts(self, folded: list[str], accented: list[str] | None) -> list[Query]:
         """Scoring-only clauses of matched words: in the title, with the accents
-        typed (when the person typed any)."""
+        typed (when the person typed any). Term queries, never phrases: a SHOULD
+        clause is evaluated on every match, and positions would cost more than the
+        match itself (adjacency is scored by the bigram field)."""
         subs = [self._term("title_f", w, BOOST_TITLE) for w in folded]
-        if accented and accented != folded:
-            subs.append(self._phrase("all_a", accented, BOOST_ACCENT))
+        if accented:
+            subs += [
+                self._term("all_a", a, BOOST_ACCENT)
+                for a, f in zip(accented, folded, strict=False)
+                if a != f
+            ]
         return subs
 
     def _filter_clauses(self, acl: Acl, q: SearchQuery) -> list[Query]:
@@ -467,32 +489,49 @@ class TantivyBackend(SearchBackend):
             )
         return clauses
 
-    def build_query(self, q: SearchQuery) -> Query:
-        """The engine query. Matching: every term, phrase and identifier is a MUST
-        clause on the folded text; filters and ACL are MUST clauses of constant
-        score 0 (they decide matching, never ranking). Ranking: SHOULD clauses
-        (title words, accents as typed, adjacent query words) only add score."""
-        clauses: list[tuple[Occur, Query]] = []
-        should: list[Query] = []
+    def _must_clauses(self, q: SearchQuery) -> list[Query]:
+        """What decides matching: every term, phrase and identifier on the folded
+        text (the filters and ACL come apart, _filter_clauses)."""
+        musts: list[Query] = []
         for term in q.terms:
-            clauses.append((Occur.Must, self._term("all_f", term.folded)))
-            should += self._boosts([term.folded], [term.accented])
+            musts.append(self._term("all_f", term.folded))
         for phrase in q.phrases:
-            folded = [t.folded for t in phrase.terms]
-            clauses.append((Occur.Must, self._phrase("all_f", folded)))
-            should += self._boosts(folded, [t.accented for t in phrase.terms])
+            musts.append(self._adjacent([t.folded for t in phrase.terms]))
         for ident in q.identifiers:
             subs = [self._term("ident", ident.keyword, BOOST_IDENT)]
             if ident.parts:
-                subs.append(self._phrase("all_f", list(ident.parts)))
-            clauses.append((Occur.Must, self._should(subs)))
+                subs.append(self._adjacent(list(ident.parts)))
+            musts.append(self._should(subs))
+        return musts
+
+    def _should_clauses(self, q: SearchQuery) -> list[Query]:
+        """What only adds score: title words, accents as typed, adjacent words."""
+        should: list[Query] = []
+        for term in q.terms:
+            should += self._boosts([term.folded], [term.accented])
+        for phrase in q.phrases:
+            should += self._boosts(
+                [t.folded for t in phrase.terms], [t.accented for t in phrase.terms]
+            )
         # Words of the query next to each other in the document score more.
         sequence = [t.folded for t in q.terms]
         bigrams = list(zip(sequence, sequence[1:], strict=False))[:MAX_BIGRAMS]
         should += [self._term("all_bi", f"{a}_{b}", BOOST_BIGRAM) for a, b in bigrams]
+        return should
+
+    def build_query(self, q: SearchQuery, *, scored: bool = True) -> Query:
+        """The engine query. Matching: every term, phrase and identifier is a MUST
+        clause on the folded text; filters and ACL are MUST clauses of constant
+        score 0 (they decide matching, never ranking). Ranking: SHOULD clauses
+        (title words, accents as typed, adjacent query words) only add score.
+
+        `scored=False` leaves the SHOULD clauses out: the same documents match,
+        which is all that counting facets needs."""
+        clauses = [(Occur.Must, m) for m in self._must_clauses(q)]
         if not clauses:
             clauses.append((Occur.Must, Query.all_query()))
-        clauses += [(Occur.Should, sq) for sq in should]
+        if scored:
+            clauses += [(Occur.Should, sq) for sq in self._should_clauses(q)]
         for f in self._filter_clauses(q.acl, q):
             clauses.append((Occur.Must, Query.const_score_query(f, 0.0)))
         return Query.boolean_query(clauses)
@@ -547,7 +586,7 @@ class TantivyBackend(SearchBackend):
             snippet = ""
             if query.highlight:
                 body = stored.get_first("text").decode()[:SNIPPET_SCAN]
-                source = body if words and _mentions(body, words) else data["subject"]
+                source = body if words and vt.mentions(body, words) else data["subject"]
                 snippet = vt.highlight(source, words)
             hits.append(
                 Hit(
@@ -568,7 +607,9 @@ class TantivyBackend(SearchBackend):
             )
         # Facets describe the whole result, not a page: counted on the first page.
         facets = (
-            self._facets(searcher, engine_query, query.facets) if offset == 0 else {}
+            self._facets(searcher, self.build_query(query, scored=False), query.facets)
+            if offset == 0
+            else {}
         )
         total = int(result.count or 0)
         more = offset + len(hits) < total
@@ -598,7 +639,3 @@ class TantivyBackend(SearchBackend):
                 values.append(FacetCount(value=str(key), count=int(b["doc_count"])))
             facets[n] = values
         return facets
-
-
-def _mentions(text: str, words: frozenset[str]) -> bool:
-    return any(t in words for t in vt.fold_tokens(text))

@@ -130,6 +130,14 @@ def test_vni_is_detected_and_converted(legacy, unicode):
         "Le café où nous étions déjà, à Paris.",
         "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015",
         "",
+        # Unicode Vietnamese whose letters all exist in Latin-1 (à ô á ò ì ...):
+        # short queries like these were once read as VNI or TCVN3 and garbled
+        # ("an tồn thơng tin"), so they found nothing.
+        "an toàn thông tin",
+        "toàn thể cán bộ",
+        "HÒA BÌNH",
+        "THÔNG BÁO",
+        "quý khách, hoà giải",
     ],
 )
 def test_unicode_and_other_languages_are_left_alone(text):
@@ -163,3 +171,27 @@ def test_highlight_starts_near_the_first_match():
     assert "<mark>trễ</mark>" in snippet
     assert snippet.startswith("…")
     assert len(snippet) < 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quyết định số 15/QĐ-UBND về việc cấp phép xây dựng",
+        "QUYẾT ĐỊNH cấp phép",
+        "Ðiều 5 (Ð U+00D0) và Straße, Æsir, café",  # folding changes the length
+        "Que\u0301t định",  # NFD: the per-word path
+        "xây_dựng xây-dựng 15/QĐ",
+    ],
+)
+def test_word_spans_match_the_word_by_word_rule(text):
+    words = {"quyet", "dinh", "cap", "xay", "dung", "qd", "15", "dieu", "cafe", "que"}
+    slow = [m.span() for m in vt._TOKEN.finditer(text) if vt.fold(m.group(0)) in words]
+    assert list(vt.word_spans(text, words)) == slow
+    assert vt.mentions(text, words) == bool(slow)
+
+
+def test_highlight_marks_only_whole_words():
+    marked = vt.highlight("toàn thể, toa tàu", {"toa"})
+    assert marked == "toàn thể, <mark>toa</mark> tàu"
+    assert vt.highlight("", {"toa"}) == ""
+    assert vt.highlight("không có", set()) == "không có"
