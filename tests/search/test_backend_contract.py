@@ -147,6 +147,30 @@ def test_quoted_phrase_must_be_adjacent(backend):
     assert ids(backend.search(query('"cap phep xay dung"'))) == [1]
 
 
+def test_phrases_of_two_to_six_words_match_exactly(backend):
+    backend.bulk(
+        [
+            make_doc(1, "ứng dụng công nghệ thông tin trong cơ quan"),
+            make_doc(2, "công nghệ ứng dụng, thông tin dịch vụ"),  # other order
+            make_doc(3, "an toàn thông tin mạng", text="công nghệ thông tin"),
+            make_doc(4, "công nghệ và thông tin"),  # the words apart
+        ]
+    )
+    found = lambda text: sorted(ids(backend.search(query(text))))  # noqa: E731
+    assert found('"ung dung cong nghe thong tin"') == [1]
+    assert found('"cong nghe thong tin"') == [1, 3]
+    assert found('"nghe thong"') == [1, 3]
+    assert found('"thong tin"') == [1, 2, 3, 4]
+    assert found('"thong tin cong nghe"') == []
+    # Typed with accents whose letters are all Latin-1: searched as typed (it was
+    # once taken for VNI and garbled into "an tồn thơng tin").
+    assert found('"an toàn thông tin"') == [3]
+    results = backend.search(query('"cong nghe thong tin"'))
+    assert results.total == 2
+    for name, values in results.facets.items():
+        assert sum(f.count for f in values) == 2, name
+
+
 def test_body_text_is_searched_and_snippet_keeps_accents(backend):
     backend.bulk(
         [
