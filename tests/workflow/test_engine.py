@@ -7,13 +7,21 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import AuditEntry, OutboxEvent
 from directory.models import Delegation
 from documents.models import Document, DocumentType
 from workflow import engine
 from workflow.models import Process, Transition, WorkItem
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The refusals are checked by their English msgid: their Vietnamese wording
+    belongs to the catalogue (tests/web/test_translations.py)."""
+    with translation.override("en"):
+        yield
 
 
 def incoming(person, username="vanthu.stc", **fields) -> Document:
