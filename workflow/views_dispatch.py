@@ -56,10 +56,11 @@ def dispatch_panels(request, document) -> list[Panel]:
         Document.State.RECALLED,
         Document.State.REPLACED,
     )
-    if not has_links and not (outgoing and document.state in issued_states):
+    issued = outgoing and document.state in issued_states
+    if not has_links and not issued:
         return []
-    process = engine.process_for(document) if outgoing else None
-    rows = list(dispatch.dispatch_list(document=document)) if outgoing else []
+    process = engine.process_for(document) if issued else None
+    rows = list(dispatch.dispatch_list(document=document)) if issued else []
     is_clerk = dispatch.is_clerk_of(user, document)
     is_issued = document.state == Document.State.ISSUED
     may_start = (

@@ -311,3 +311,30 @@ def test_a_leader_signed_file_outside_the_circuit_is_not_numbered(draft, certs):
         FileVersion.objects.filter(file__document=draft, facts__step="sealed").count()
         == 0
     )
+
+
+def test_a_unit_not_cleared_for_a_secret_document_does_not_get_it(certs):
+    """A mật document to a unit without clearance: nobody of the unit gets it,
+    the row waits, the dispatch is refused until the clerk removes it."""
+    document = issue(
+        mixed_draft(
+            recipients=["UBND tỉnh Bình Thuận"],
+            copies_to=["Như trên;", "Phòng Tài chính doanh nghiệp;", "Lưu: VT."],
+            secrecy=1,
+            actor="vanthu.stc",
+        ),
+        certs,
+    )
+    row = Dispatch.objects.get(document=document, channel=Dispatch.Channel.INTERNAL)
+    assert row.state == Dispatch.State.PENDING
+    assert document_get_visible(user=user("chuyenvien2.stc"), pk=document.pk) is None
+    assert not Notification.objects.filter(document=document, kind="dispatch")
+    with pytest.raises(ValidationError, match="not authorised"):
+        document_dispatch(document=document, actor=user("vanthu.stc"))
+    dispatch_update(
+        document=document,
+        changes=[DispatchChange(pk=row.pk, name="", channel="", remove=True)],
+        actor=user("vanthu.stc"),
+    )
+    document_dispatch(document=document, actor=user("vanthu.stc"))
+    assert engine.process_for(document).state == "dispatched"

@@ -186,6 +186,8 @@ def test_a_replacing_draft_from_the_page(issued, client_for):
     assert link.kind == DocumentRelation.Kind.REPLACES
     new_page = client.get(_detail(link.source)).content.decode()
     assert _detail(issued) in new_page
+    assert "Văn bản liên quan" in new_page  # a draft: links, no dispatch list
+    assert reverse("workflow:dispatch", args=[link.source.pk]) not in new_page
     old_page = client_for("vanthu.stc").get(_detail(issued)).content.decode()
     assert _detail(link.source) in old_page
     assert "Sai số liệu Điều 1." in old_page
