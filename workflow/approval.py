@@ -952,7 +952,9 @@ def approval_rounds(process: Process) -> list[dict]:
     """The process's approval tasks by round (newest first) and group."""
     tasks = (
         ApprovalTask.objects.filter(process=process)
-        .select_related("approver", "acted_by", "on_behalf_of", "forwarded_from")
+        .select_related(
+            "approver", "acted_by", "on_behalf_of", "forwarded_from__approver"
+        )
         .order_by("-round", "group", "pk")
     )
     rounds: dict[int, dict[int, list[ApprovalTask]]] = {}

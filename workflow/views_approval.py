@@ -117,6 +117,10 @@ def approval_panels(request, document) -> list[Panel]:
         "actions": actions,
         "acting_for": request.acting_for,
         "revision": process.revision,
+        "can_configure": document.state == Document.State.DRAFT
+        and approval.can_configure_circuits(
+            user=user, organisation=document.organisation
+        ),
     }
     if "submit" in actions:
         context.update(_submit_context(process, document, person))

@@ -58,10 +58,17 @@ def _leader_context(request, document: Document) -> dict:
         Role.LANH_DAO_CO_QUAN in roles_of(user=user)
     )
     context = {"is_leader": is_leader}
+    # The sign form only once the draft is approved and waits for this leader
+    # (or for the leader they act for): workflow.approval. Before that, everyone
+    # is told the draft is still in approval.
+    process = Process.objects.filter(document=document).only("state").first()
+    if process is None or process.state != AWAITING_SIGNATURE:
+        context["sign_blocked"] = _(
+            "The draft is signed once its approval circuit is complete."
+        )
+        return context
     if not is_leader:
         return context
-    # The sign form only once the draft is approved and waits for this leader
-    # (or for the leader they act for): workflow.approval.
     signer = request.acting_for or user
     if not awaiting_signature_of(document=document, person=signer):
         context.update(is_leader=False, sign_blocked=_sign_blocked(document))
