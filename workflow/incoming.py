@@ -30,6 +30,7 @@ from directory.models import Role, Unit, User
 from directory.selectors import roles_of
 from documents.models import Document, DocumentRelation
 from documents.permissions import VIEW_DOCUMENT, VIEW_DOCUMENT_CODENAME
+from documents.selectors import document_list_visible
 
 from . import calendar, engine
 from .models import Assignment, Process, ProgressNote, Queue, WorkItem
@@ -151,20 +152,19 @@ def replies_of(document: Document) -> QuerySet[DocumentRelation]:
 def reply_candidates(*, document: Document, user: User) -> list[Document]:
     """Outgoing documents that may be linked as the reply: those of the
     organisation already linked to this document or drafted by `user`, that
-    `user` may open, newest first."""
+    `user` may open, newest first (one query, through the permission-aware
+    selector)."""
     linked = replies_of(document).values("source_id")
-    candidates = (
-        Document.objects.filter(
+    return list(
+        document_list_visible(user=user)
+        .filter(
             organisation_id=document.organisation_id,
             direction=Document.Direction.OUTGOING,
-            secrecy__lte=user.clearance,
         )
         .filter(Q(pk__in=linked) | Q(created_by=user))
         .exclude(state__in=[Document.State.RECALLED, Document.State.REPLACED])
-        .select_related("document_type")
         .order_by("-created_at", "-pk")[:50]
     )
-    return [d for d in candidates if user.has_perm(VIEW_DOCUMENT, d)]
 
 
 def trace_header_list(process: Process) -> list[dict]:

@@ -8,13 +8,15 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from directory.middleware import SESSION_KEY
 from documents.models import DocumentRelation
 from tests.workflow.test_incoming import assigned, draft_reply, register, submitted
-from workflow import calendar
+from workflow import calendar, incoming
 from workflow.models import Assignment, Process, Transition
 
 
@@ -351,3 +353,33 @@ def test_the_reply_drafted_from_the_page_is_linked_to_the_incoming_document(
     stranger = client_for("chuyenvien2.stc")
     reply_url = reverse("documents:draft_new") + f"?reply_to={other.pk}"
     assert stranger.get(reply_url).status_code == 404
+
+
+def test_the_panel_costs_the_same_queries_however_long_the_trace(person, client_for):
+    """No query per assignment, note or history row on the document page."""
+
+    def queries(process) -> int:
+        client = client_for("lanhdao.stc")
+        page(client, process.document)  # warm caches (session, permissions)
+        with CaptureQueriesContext(connection) as captured:
+            assert page(client, process.document).status_code == 200
+        return len(captured)
+
+    small = assigned(person, lead=person("chuyenvien.stc"), co=[])
+    others = ["chuyenvien2.stc", "truongphong.stc", "luutru.stc", "vanthu.stc"]
+    large = assigned(
+        person,
+        lead=person("chuyenvien.stc"),
+        co=[person(u) for u in others[:2]],
+        info=[person(u) for u in others[2:]],
+    )
+    for assignment in Assignment.objects.filter(process=large, role="co"):
+        for n in range(3):
+            large.refresh_from_db()
+            incoming.progress_record(
+                assignment=assignment,
+                text=f"Ghi nhận {n}",
+                percent=10 * n,
+                actor=assignment.assignee,
+            )
+    assert queries(large) == queries(small)
