@@ -240,10 +240,10 @@ class PeriodForm(forms.Form):
         choices=[(q, str(q)) for q in range(1, 5)],
     )
     start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=DATE_WIDGET
+        label=gettext_lazy("First day"), required=False, widget=DATE_WIDGET
     )
     end = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=DATE_WIDGET
+        label=gettext_lazy("Last day"), required=False, widget=DATE_WIDGET
     )
 
     @classmethod
@@ -599,6 +599,16 @@ def processing_report(
 # Charts: horizontal bars drawn as inline SVG on the server (no script)
 
 
+# The bars' colours, written on the SVG elements themselves (WeasyPrint, which
+# draws the PDF's charts, does not apply stylesheet fills to SVG).
+BAR_COLOURS = {
+    "bar--ok": "#1e6b3a",
+    "bar--late-done": "#b86e00",
+    "bar--open": "#3b78b5",
+    "bar--late": "#a61b1b",
+}
+
+
 @dataclass
 class Bar:
     x: float
@@ -608,6 +618,10 @@ class Bar:
     css: str
     value: int
     label: str
+
+    @property
+    def colour(self) -> str:
+        return BAR_COLOURS.get(self.css, "#4f5967")
 
 
 @dataclass
@@ -628,9 +642,16 @@ class Chart:
     width: int
     height: int
     rows: list[ChartRow]
-    legend: list[tuple[str, str]]
+    legend: list[tuple[str, str, str]]
     axis_x: float
     plot_width: float
+
+    @property
+    def pdf_width_mm(self) -> float:
+        """The chart's width on an A4 landscape page: 125 mm, narrower when it
+        would otherwise be taller than 150 mm (a chart does not break across
+        pages)."""
+        return round(min(125.0, 150.0 * self.width / self.height), 1)
 
 
 _CHART_WIDTH = 640
@@ -716,7 +737,10 @@ def bar_chart(
         width=_CHART_WIDTH,
         height=height,
         rows=chart_rows,
-        legend=[(css, str(label)) for _n, label, css in series],
+        legend=[
+            (css, str(label), BAR_COLOURS.get(css, "#4f5967"))
+            for _n, label, css in series
+        ],
         axis_x=_LABEL_WIDTH,
         plot_width=plot_width,
     )
