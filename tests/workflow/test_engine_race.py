@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from directory.models import Role, User
 from directory.services import role_assign
@@ -43,7 +43,7 @@ def test_two_clerks_racing_on_one_document_one_wins():
         try:
             person = User.objects.get(username=username)
             start.wait(timeout=10)
-            with transaction.atomic():
+            with translation.override("en"), transaction.atomic():
                 engine.transition(
                     process=Process.objects.get(pk=process.pk),
                     action=action,
