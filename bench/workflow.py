@@ -932,18 +932,20 @@ def measure(name, requests, rounds, explain=False):
         for q in queries.captured_queries:
             if float(q["time"]) * 1000 > slowest[0]:
                 slowest = (float(q["time"]) * 1000, q["sql"])
-    timings = []
+    timings, cpu = [], []
     for _ in range(rounds):
         for client, url, _label in requests:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             client.get(url)
             timings.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
     median = statistics.median(timings)
     p95 = percentile(timings, 0.95)
     print(
-        f"{name:<34} n={len(timings):<4} median {median:7.1f} ms  p95 {p95:7.1f} ms  "
-        f"max {max(timings):7.1f} ms  queries {min(query_counts)}-{max(query_counts)}  "
-        f"SQL {statistics.median(sql_ms):6.1f} ms (slowest query {slowest[0]:.1f} ms)"
+        f"{name:<30} n={len(timings):<4} median {median:6.1f} ms  p95 {p95:6.1f} ms  "
+        f"max {max(timings):6.1f} ms  Python CPU {statistics.median(cpu):5.1f} ms  "
+        f"queries {min(query_counts)}-{max(query_counts)}  "
+        f"SQL {statistics.median(sql_ms):5.1f} ms (slowest {slowest[0]:.1f} ms)"
     )
     if explain and slowest[1]:
         with connection.cursor() as cursor:
@@ -1066,6 +1068,11 @@ def main() -> None:
             args.rounds,
             args.explain,
         )
+    print(
+        "load average during the run (1, 5, 15 min): "
+        + ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        + f" on {os.cpu_count()} CPUs"
+    )
     worst = max(p95 for _median, p95 in results.values())
     home_median, home_p95 = results["home"]
     dash_median, dash_p95 = results["dashboard"]
