@@ -39,7 +39,6 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -814,67 +813,87 @@ def _days_late(due_at: datetime, at: datetime) -> int:
     return max(1, math.ceil((at - due_at).total_seconds() / 86400))
 
 
-def _unit_q(scope: ReportScope, field_name: str) -> Q:
-    if scope.whole_organisation:
-        return Q()
-    return Q(**{f"{field_name}__in": scope.unit_ids})
+# Each source of late work is read in one pass: a CTE of its open rows (id, unit,
+# deadline), then, in the same query, the counts per unit and the ids of the most
+# overdue. Open lead and co-handling assignments belong to incoming documents
+# being handled (process state "assigned"): the index on (organisation, kind,
+# state) finds those, then the index on the assignments' process, instead of
+# reading every assignment the organisation ever made. For-information
+# assignments (để biết) are nobody's work to be late with. Open work items that
+# belong to no assignment (an approval, a signature, numbering, dispatching...)
+# are read through the partial index of open items by assignee.
+_OPEN_ASSIGNMENTS_SQL = """
+    SELECT a.id, a.unit_id, a.due_at
+    FROM {assignment} a JOIN {process} p ON p.id = a.process_id
+    WHERE p.organisation_id = %(org)s AND p.kind = 'den' AND p.state = 'assigned'
+      AND a.state = 'open' AND a.role IN ('lead', 'co') {unit_filter}
+"""
+_OPEN_WORK_ITEMS_SQL = """
+    SELECT w.id, u.unit_id, w.due_at
+    FROM {work_item} w JOIN {user} u ON u.id = w.assignee_id
+    WHERE u.organisation_id = %(org)s AND w.state = 'open'
+      AND w.assignment_id IS NULL {unit_filter}
+"""
+_LOAD_SQL = """
+WITH open_rows AS MATERIALIZED ({rows})
+SELECT unit_id, count(*), count(*) FILTER (WHERE due_at < %(at)s), NULL
+FROM open_rows GROUP BY unit_id
+UNION ALL
+(SELECT NULL, NULL, NULL, id FROM open_rows WHERE due_at < %(at)s
+ ORDER BY due_at, id LIMIT %(limit)s)
+"""
 
 
-def _open_assignments(scope: ReportScope):
-    """Open lead and co-handling assignments in the scope's units. They belong to
-    incoming documents being handled (process state "assigned"): the index on
-    (organisation, kind, state) finds those, then the index on the assignments'
-    process, instead of reading every assignment the organisation ever made.
-    For-information assignments (để biết) are nobody's work to be late with."""
-    return Assignment.objects.filter(
-        _unit_q(scope, "unit_id"),
-        process__organisation=scope.organisation,
-        process__kind=Process.Kind.INCOMING,
-        process__state="assigned",
-        state=Assignment.State.OPEN,
-        role__in=(Assignment.Role.LEAD, Assignment.Role.CO),
+def _loads_and_most_overdue(
+    rows_sql: str, unit_column: str, *, scope: ReportScope, at: datetime, limit: int
+) -> tuple[list[tuple], list[int]]:
+    """[(unit_id, open, late)] and the ids of the `limit` most overdue rows."""
+    unit_filter = (
+        "" if scope.whole_organisation else f"AND {unit_column} = ANY(%(units)s)"
+    )
+    rows = rows_sql.format(
+        unit_filter=unit_filter, work_item=WorkItem._meta.db_table, **_T
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LOAD_SQL.format(rows=rows),
+            {
+                "org": scope.organisation.pk,
+                "units": scope.unit_ids,
+                "at": at,
+                "limit": limit,
+            },
+        )
+        found = cursor.fetchall()
+    loads = [(unit_id, n, late) for unit_id, n, late, pk in found if pk is None]
+    ids = [pk for _u, _n, _l, pk in found if pk is not None]
+    return loads, ids
+
+
+@dataclass
+class _Late:
+    loads: list[tuple]
+    ids: list[int]
+
+
+def _late_work(*, scope: ReportScope, at: datetime, limit: int):
+    return (
+        _Late(
+            *_loads_and_most_overdue(
+                _OPEN_ASSIGNMENTS_SQL, "a.unit_id", scope=scope, at=at, limit=limit
+            )
+        ),
+        _Late(
+            *_loads_and_most_overdue(
+                _OPEN_WORK_ITEMS_SQL, "u.unit_id", scope=scope, at=at, limit=limit
+            )
+        ),
     )
 
 
-def _open_work_items(scope: ReportScope):
-    """Open work items of the scope's people that belong to no assignment (an
-    approval, a signature, numbering, dispatching...): through the partial index
-    of open items by assignee."""
-    people = User.objects.filter(
-        _unit_q(scope, "unit_id"), organisation=scope.organisation
-    )
-    return WorkItem.objects.filter(
-        assignee__in=people.values("pk"),
-        state=WorkItem.State.OPEN,
-        assignment__isnull=True,
-    )
-
-
-def late_items(
-    *, scope: ReportScope, at: datetime, limit: int = DASHBOARD_ITEMS
-) -> list[LateItem]:
-    """Open assignments and open work items past their deadline in the scope's
-    units, the most overdue first: two queries. A work item that belongs to an
-    assignment is shown through its assignment."""
-    # The most overdue first chosen on the assignments alone, then joined to
-    # their document, person and unit (not the other way round).
-    most_overdue = (
-        _open_assignments(scope)
-        .filter(due_at__lt=at)
-        .order_by("due_at", "pk")
-        .values("pk")[:limit]
-    )
-    assignments = (
-        Assignment.objects.filter(pk__in=most_overdue)
-        .select_related("assignee", "unit", "process__document")
-        .order_by("due_at", "pk")
-    )
-    items = (
-        _open_work_items(scope)
-        .filter(due_at__lt=at)
-        .select_related("assignee__unit")
-        .order_by("due_at", "pk")[:limit]
-    )
+def _late_items(assignments: _Late, items: _Late, *, at: datetime, limit: int):
+    """The rows of the most overdue ids, joined to their document, person and
+    unit: two queries."""
     found = [
         LateItem(
             kind="assignment",
@@ -887,7 +906,9 @@ def late_items(
             step=str(a.get_role_display()),
             urgency=a.process.urgency,
         )
-        for a in assignments
+        for a in Assignment.objects.filter(pk__in=assignments.ids).select_related(
+            "assignee", "unit", "process__document"
+        )
     ]
     found += [
         LateItem(
@@ -901,54 +922,45 @@ def late_items(
             step=str(w.get_queue_display()),
             urgency=w.urgency,
         )
-        for w in items
+        for w in WorkItem.objects.filter(pk__in=items.ids).select_related(
+            "assignee__unit"
+        )
     ]
     found.sort(key=lambda item: (item.due_at, -item.urgency))
     return found[:limit]
 
 
-def unit_loads(*, scope: ReportScope, at: datetime) -> list[UnitLoad]:
-    """Per unit: the open assignments and stand-alone work items, and how many of
-    them are late: two aggregate queries."""
+def _unit_loads(scope: ReportScope, *sources: _Late) -> list[UnitLoad]:
     loads: dict[int | None, UnitLoad] = {
         unit.pk: UnitLoad(unit.pk, unit.name) for unit in scope.units
     }
-    late = Count("pk", filter=Q(due_at__lt=at))
-    for unit_id, open_count, late_count in (
-        _open_assignments(scope)
-        .values("unit_id")
-        .annotate(open=Count("pk"), late=late)
-        .order_by()
-        .values_list("unit_id", "open", "late")
-    ):
-        load = loads.setdefault(unit_id, UnitLoad(unit_id, _("Without a unit")))
-        load.open += open_count
-        load.late += late_count
-    for unit_id, open_count, late_count in (
-        _open_work_items(scope)
-        .values("assignee__unit_id")
-        .annotate(open=Count("pk"), late=late)
-        .order_by()
-        .values_list("assignee__unit_id", "open", "late")
-    ):
-        load = loads.setdefault(unit_id, UnitLoad(unit_id, _("Without a unit")))
-        load.open += open_count
-        load.late += late_count
+    for source in sources:
+        for unit_id, open_count, late_count in source.loads:
+            load = loads.setdefault(unit_id, UnitLoad(unit_id, _("Without a unit")))
+            load.open += open_count
+            load.late += late_count
     return sorted(
         loads.values(), key=lambda load: (-load.late, -load.open, load.unit_name)
     )
 
 
-def dashboard(*, scope: ReportScope, at: datetime | None = None) -> Dashboard:
+def dashboard(
+    *, scope: ReportScope, at: datetime | None = None, limit: int = DASHBOARD_ITEMS
+) -> Dashboard:
+    """The late work of the scope's units: per unit, the open assignments and
+    stand-alone work items and how many are late; the `limit` most overdue with
+    their document, handler, unit, deadline and days late. Four queries whatever
+    the number of items: one pass over each source, then the rows shown."""
     at = at or timezone.now()
-    units = unit_loads(scope=scope, at=at)
+    assignments, items = _late_work(scope=scope, at=at, limit=limit)
+    units = _unit_loads(scope, assignments, items)
     return Dashboard(
         scope=scope,
         at=at,
-        items=late_items(scope=scope, at=at),
+        items=_late_items(assignments, items, at=at, limit=limit),
         units=units,
         late_total=sum(load.late for load in units),
-        shown_limit=DASHBOARD_ITEMS,
+        shown_limit=limit,
     )
 
 
