@@ -44,6 +44,7 @@ The last line printed is the headline.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -419,43 +420,74 @@ def p95(values):
     return values[max(0, math.ceil(0.95 * len(values)) - 1)]
 
 
-def run_passes(label: str, run_one, reps: int) -> dict:
+def run_passes(label: str, run_one, reps: int, *, cpu: bool = True) -> dict:
     """One warm-up pass, then `reps` timed passes over the 50 queries (rep-major).
-    run_one(query) -> total hits. Returns per-query timings and totals."""
+    run_one(query) -> total hits. Wall time, and the process's CPU time (all its
+    threads) where the work is in this process: with other programs on the cores,
+    CPU time shows the cost of a query, wall time also the waiting."""
     totals = {}
     for q in QUERIES:  # warm-up, untimed
         totals[q[0]] = run_one(q)
-    times: dict[str, list[float]] = {q[0]: [] for q in QUERIES}
-    for _rep in range(reps):
-        for q in QUERIES:
-            t0 = time.perf_counter()
-            run_one(q)
-            times[q[0]].append((time.perf_counter() - t0) * 1000)
-    every = [t for ts in times.values() for t in ts]
+    wall: dict[str, list[float]] = {q[0]: [] for q in QUERIES}
+    cpus: list[float] = []
+    with _priority():
+        for _rep in range(reps):
+            for q in QUERIES:
+                c0, t0 = time.process_time(), time.perf_counter()
+                run_one(q)
+                wall[q[0]].append((time.perf_counter() - t0) * 1000)
+                cpus.append((time.process_time() - c0) * 1000)
+    every = [t for ts in wall.values() for t in ts]
     by_class = {
-        c: [t for q in QUERIES if q[1] == c for t in times[q[0]]] for c in CLASSES
+        c: [t for q in QUERIES if q[1] == c for t in wall[q[0]]] for c in CLASSES
     }
     result = {
         "label": label,
         "median": statistics.median(every),
         "p95": p95(every),
         "max": max(every),
-        "classes": {
-            c: (statistics.median(v), p95(v)) for c, v in by_class.items() if v
-        },
-        "per_query": {k: statistics.median(v) for k, v in times.items()},
+        "cpu_median": statistics.median(cpus) if cpu else None,
+        "cpu_p95": p95(cpus) if cpu else None,
+        "classes": {c: (statistics.median(v), p95(v)) for c, v in by_class.items()},
+        "per_query": {k: statistics.median(v) for k, v in wall.items()},
         "totals": totals,
     }
+    cpu_text = (
+        f"   CPU median {result['cpu_median']:7.2f} p95 {result['cpu_p95']:7.2f}"
+        if cpu
+        else "   (CPU in the server)"
+    )
     print(
         f"{label:<28} median {result['median']:8.2f} ms   p95 {result['p95']:8.2f} ms"
-        f"   max {result['max']:8.2f} ms   ({len(every)} executions)"
+        f"   max {result['max']:8.2f} ms{cpu_text}   ({len(every)} executions)"
     )
     print(
         "    "
         + "  ".join(f"{c} {m:.2f}/{p:.2f}" for c, (m, p) in result["classes"].items())
-        + "  (class median/p95 ms)"
+        + "  (class median/p95 ms, wall)"
     )
     return result
+
+
+@contextlib.contextmanager
+def _priority():
+    """--nice N: this process at that priority while it times queries (root may
+    raise it above the test suites sharing the cores), back to 0 after."""
+    if not NICE:
+        yield
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, NICE)
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+
+
+NICE = 0
 
 
 # ---------------------------------------------------------------------------
@@ -797,8 +829,12 @@ def bench_pg(url: str, n: int, reps: int) -> dict:
             params,
         ).fetchone()[0]
 
+    backend_pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
     try:
-        return run_passes("PostgreSQL FTS", run_one, reps)
+        if NICE:  # the server process that answers this connection, too
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, backend_pid, NICE)
+        return run_passes("PostgreSQL FTS", run_one, reps, cpu=False)
     finally:
         conn.close()
 
@@ -931,11 +967,14 @@ def page_params(q) -> dict:
 def bench_page(corpus: Path, index_path: Path, reps: int) -> dict:
     from django.conf import settings
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from search.backends import reset_backends
 
-    setup_test_environment()
+    # Not setup_test_environment(): it instruments every template render (a
+    # signal and a copy of the context per include) and would time the test
+    # harness, not the server.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.DEBUG = False
     settings.VANTHU_SEARCH = {
         **settings.VANTHU_SEARCH,
         "BACKEND": "search.backends.tantivy.TantivyBackend",
@@ -1013,9 +1052,20 @@ def main() -> None:
     )
     parser.add_argument("--reload", action="store_true", help="load PostgreSQL again")
     parser.add_argument(
+        "--build-only", action="store_true", help="make corpus and indexes, then stop"
+    )
+    parser.add_argument(
         "--rebuild", action="store_true", help="build the Tantivy indexes again"
     )
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="priority while timing (negative: before other programs; root only)",
+    )
     args = parser.parse_args()
+    global NICE
+    NICE = args.nice
     engines = set(args.engines.split(","))
     n = args.docs
     work = Path(args.work)
@@ -1068,6 +1118,8 @@ def main() -> None:
             + (f"  {info['steps']}" if "steps" in info else "")
         )
 
+    if args.build_only:
+        return
     results = {}
     if "service" in engines:
         results.update(
@@ -1111,34 +1163,38 @@ def main() -> None:
     out = work / f"results-{n}.json"
     out.write_text(json.dumps({"builds": builds, "results": results}, default=str))
 
-    def fig(key):
+    def fig(key, cpu=False):
         r = results.get(key)
-        return f"{r['median']:.1f}/{r['p95']:.1f}" if r else "-"
+        if not r:
+            return "-"
+        if cpu:
+            return f"{r['cpu_median']:.1f}/{r['cpu_p95']:.1f}"
+        return f"{r['median']:.1f}/{r['p95']:.1f}"
 
     ratios = []
     s, b, pg = results.get("service_all"), results.get("bare"), results.get("pg")
     if s and b:
         ratios.append(
-            f"service/bare median {s['median'] / b['median']:.2f}x "
-            f"p95 {s['p95'] / b['p95']:.2f}x"
+            f"service/bare wall median {s['median'] / b['median']:.2f}x "
+            f"p95 {s['p95'] / b['p95']:.2f}x; CPU median "
+            f"{s['cpu_median'] / b['cpu_median']:.2f}x "
+            f"p95 {s['cpu_p95'] / b['cpu_p95']:.2f}x"
         )
     if s and pg:
         ratios.append(
-            f"PostgreSQL/service median {pg['median'] / s['median']:.1f}x "
+            f"PostgreSQL/service wall median {pg['median'] / s['median']:.1f}x "
             f"p95 {pg['p95'] / s['p95']:.1f}x"
         )
     print("\n" + "; ".join(ratios))
     print(f"load average now {_load()}; results in {out}")
+    pages = "/".join(
+        fig(k) for k in ("page_bench.all", "page_bench.part") if k in results
+    )
     print(
-        f"HEADLINE {n:,} docs (median/p95 ms): service {fig('service_all')} "
-        f"(part {fig('service_part')}), bare Tantivy {fig('bare')}, "
-        f"PostgreSQL {fig('pg')}, page p95 "
-        + "/".join(
-            f"{results[k]['p95']:.1f}"
-            for k in ("page_bench.all", "page_bench.part")
-            if k in results
-        )
-        + " ms"
+        f"HEADLINE {n:,} docs, median/p95 ms wall (CPU): service {fig('service_all')} "
+        f"({fig('service_all', True)}), part {fig('service_part')}, bare Tantivy "
+        f"{fig('bare')} ({fig('bare', True)}), PostgreSQL {fig('pg')}, page "
+        f"all/part {pages or '-'}; load {_load()}"
     )
 
 

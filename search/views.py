@@ -9,6 +9,7 @@ still lets the person open (the index may lag a revoked grant by a moment)."""
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import re
@@ -20,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,8 +30,8 @@ from core.audit import audit_record
 from directory.models import Organisation
 from documents.constants import Urgency
 from documents.models import Document, DocumentType
-from documents.selectors import document_list_visible
 from search import text as vt
+from search.acl import documents_visible_among
 from search.forms import SavedSearchForm, SearchForm
 from search.saved import (
     clean_filters,
@@ -123,8 +124,15 @@ def _url(name: str, query: str, filters: dict, sort: str, **extra) -> str:
     if sort and sort != "relevance":
         pairs.append(("sort", sort))
     pairs.extend((k, v) for k, v in extra.items() if v)
-    base = reverse(name)
+    base = _reverse(name, get_script_prefix())
     return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+@functools.lru_cache(maxsize=16)
+def _reverse(name: str, _prefix: str) -> str:
+    """reverse() once per name (and script prefix): a page of results links every
+    facet value, a hundred and more."""
+    return reverse(name)
 
 
 def _facet_labels(facets) -> dict[str, dict[str, str]]:
@@ -207,9 +215,9 @@ def _active_filters(form, query, filters, sort) -> list[dict]:
 def _visible_documents(user, ids) -> dict[int, Document]:
     return {
         d.pk: d
-        for d in document_list_visible(user=user)
-        .filter(pk__in=list(ids))
-        .select_related("document_type", "organisation")
+        for d in documents_visible_among(user, ids).select_related(
+            "document_type", "organisation"
+        )
     }
 
 

@@ -34,6 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -565,6 +566,18 @@ class TantivyBackend(SearchBackend):
         engine_query = self.build_query(query)
         offset = self._offset(query.cursor)
         limit = max(1, min(int(query.limit), 200))
+        # Facets describe the whole result, not a page: counted on the first page,
+        # in another thread while this one ranks and makes the snippets (Tantivy
+        # lets go of the GIL): a second pass over the matches, but not a second
+        # wait on a machine with a core to spare.
+        facets_later = None
+        if offset == 0 and any(n in FACETS for n in query.facets):
+            facets_later = _facet_pool().submit(
+                self._facets,
+                searcher,
+                self.build_query(query, scored=False),
+                query.facets,
+            )
         if query.sort == "date":
             result = searcher.search(
                 engine_query,
@@ -605,12 +618,7 @@ class TantivyBackend(SearchBackend):
                     snippet=snippet,
                 )
             )
-        # Facets describe the whole result, not a page: counted on the first page.
-        facets = (
-            self._facets(searcher, self.build_query(query, scored=False), query.facets)
-            if offset == 0
-            else {}
-        )
+        facets = facets_later.result() if facets_later is not None else {}
         total = int(result.count or 0)
         more = offset + len(hits) < total
         return SearchResults(
@@ -639,3 +647,17 @@ class TantivyBackend(SearchBackend):
                 values.append(FacetCount(value=str(key), count=int(b["doc_count"])))
             facets[n] = values
         return facets
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _facet_pool() -> ThreadPoolExecutor:
+    """The threads that count facets, made once per process (after a fork the
+    parent's threads are gone: a new pool)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(4, "vanthu-facets"))
+        return _pool[1]

@@ -21,7 +21,7 @@ from documents.models import Document, DocumentType
 from documents.permissions import VIEW_DOCUMENT_CODENAME
 from documents.selectors import document_list_visible
 from documents.services import document_register_incoming
-from search import services
+from search import acl, services
 from search.services import index_documents_for, reindex_all, search
 from vanthu.celery import app as celery_app
 
@@ -119,6 +119,34 @@ def test_match_all_returns_exactly_what_document_list_visible_shows(documents, l
     # And a word query sees the same subset.
     words = search(user=user, query="ngan sach", limit=100)
     assert {h.id for h in words.hits} <= expected
+
+
+def _among(user, ids) -> set[int]:
+    return set(acl.documents_visible_among(user, ids).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("login", USERS)
+def test_visible_among_the_hits_is_document_list_visible(documents, login):
+    """The page's re-check of its hits (search.acl.documents_visible_among) is
+    document_list_visible for those ids: grants to the person or their groups,
+    secrecy within the clearance."""
+    user = User.objects.get(username=login)
+    every = [d.pk for d in documents]
+    visible = document_list_visible(user=user).filter(pk__in=every)
+    expected = set(visible.values_list("pk", flat=True))
+    assert _among(user, every) == expected
+    assert _among(user, every[:4]) == expected & set(every[:4])
+
+
+def test_visible_among_for_superuser_inactive_and_nothing(documents):
+    every = [d.pk for d in documents]
+    root = User.objects.create_superuser("search-root-2", password="x", clearance=1)
+    assert _among(root, every) == {d.pk for d in documents if d.secrecy <= 1}
+    gone = User.objects.get(username="vanthu.stc")
+    gone.is_active = False
+    gone.save()
+    assert _among(gone, every) == set()
+    assert _among(root, []) == set()
 
 
 def test_superuser_and_inactive_person(documents):
