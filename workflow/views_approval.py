@@ -180,10 +180,11 @@ def draft_submit(request, pk: int):
     """Trình duyệt: the drafter submits the draft with the leader who signs."""
     chosen = {}
     for key, value in request.POST.items():
-        if key.startswith("role-") and value:
+        step = key.removeprefix("role-")
+        if key.startswith("role-") and step.isdigit() and value:
             person = _person(value)
             if person is not None:
-                chosen[int(key.removeprefix("role-") or 0)] = person
+                chosen[int(step)] = person
 
     def run(document):
         approval.draft_submit(
