@@ -39,7 +39,14 @@ from documents.permissions import REGISTRARS, VIEW_DOCUMENT_CODENAME
 from documents.services import draft_comment_add
 
 from . import engine
-from .models import ApprovalCircuit, ApprovalStep, ApprovalTask, Process, Queue
+from .models import (
+    ApprovalCircuit,
+    ApprovalStep,
+    ApprovalTask,
+    Process,
+    Queue,
+    Transition,
+)
 from .notifications import notify
 
 AWAITING_SIGNATURE = "awaiting_signature"
@@ -597,6 +604,7 @@ def draft_submit(
             "signer": signer.pk,
             "circuit": circuit.pk if circuit else None,
             "approvers": [t.approver.pk for t in planned],
+            "draft_version": _latest_draft_number(document),
         },
     )
     locked.drafter = drafter
@@ -922,6 +930,27 @@ def approval_signed(
             key=f"number_seal:{locked.pk}:{clerk.pk}",
         )
     return locked
+
+
+def _latest_draft_number(document: Document) -> int | None:
+    return (
+        document.draft_versions.order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+
+
+def changed_since_submitted(process: Process) -> bool:
+    """Whether the draft has a newer version (dự thảo) than the one submitted in
+    the current round: what the approvers approved is not what would be signed."""
+    submitted = (
+        Transition.objects.filter(process=process, action="submit")
+        .order_by("-created_at", "-pk")
+        .values_list("details", flat=True)
+        .first()
+    )
+    number = (submitted or {}).get("draft_version")
+    return number is not None and _latest_draft_number(process.document) != number
 
 
 def awaiting_signature_of(*, document: Document, person: User) -> bool:

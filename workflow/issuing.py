@@ -54,7 +54,7 @@ from signing.trust import get_timestamper, validation_context
 from signing.validation import validate_pdf
 
 from . import dispatch, engine
-from .approval import AWAITING_SIGNATURE, approval_signed
+from .approval import AWAITING_SIGNATURE, approval_signed, changed_since_submitted
 from .models import Process, Queue
 
 STEP_LEADER_SIGNED = "leader_signed"
@@ -209,6 +209,13 @@ def _check_approved_for(
             _(
                 "This draft has not been approved for signing yet: it is signed "
                 "only after its approval circuit (trình duyệt)."
+            )
+        )
+    if changed_since_submitted(process):
+        raise ValidationError(
+            _(
+                "The draft was changed after it was submitted for approval: it "
+                "must be returned to its drafter and submitted again."
             )
         )
     if process.signer_id != (on_behalf_of or actor).pk:

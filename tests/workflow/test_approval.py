@@ -608,3 +608,38 @@ def test_batch_selection_lists_only_drafts_awaiting_the_leaders_signature(person
     )
     # His own, and his principal's under the delegation in force.
     assert deputy == {"Chờ ký Giám đốc", "Chờ ký Phó Giám đốc"}
+
+
+def test_a_draft_changed_after_submission_is_not_signed(person, certs):
+    """What the approvers approved is what is signed: a new version of the draft
+    made after the submission stops the signature until it is submitted again."""
+    document = make_draft(person, "chuyenvien2.stc")
+    process = submit(person, document)
+    content = draft_content()
+    content["subject"] = "Về việc phê duyệt dự toán (đã sửa sau khi trình)"
+    draft_revise(document=document, content=content, actor=person("chuyenvien2.stc"))
+    before = _versions(document)
+    with translation.override("vi"), pytest.raises(ValidationError) as refused:
+        issuing.document_sign_as_leader(
+            document=document,
+            certificate=certs["leader"],
+            secret=PASSPHRASE,
+            actor=person("lanhdao.stc"),
+        )
+    assert "đã được sửa sau khi trình" in messages_of(refused.value)
+    assert _versions(document) == before
+    process.refresh_from_db()
+    assert process.state == "awaiting_signature"
+    # Returned and submitted again, it is signed.
+    approval.approval_return(
+        process=process, actor=person("lanhdao.stc"), comment="Trình lại bản mới."
+    )
+    submit(person, document)
+    issuing.document_sign_as_leader(
+        document=document,
+        certificate=certs["leader"],
+        secret=PASSPHRASE,
+        actor=person("lanhdao.stc"),
+    )
+    process.refresh_from_db()
+    assert process.state == "signed"
