@@ -195,3 +195,33 @@ def test_the_deputy_acting_for_the_director_returns_and_both_are_shown(
         f"{user('pholanhdao.stc').full_name} thay mặt {user('lanhdao.stc').full_name}"
     )
     assert names in html
+
+
+def test_the_panel_reads_a_fixed_number_of_queries_whatever_the_rounds(
+    draft, client_for
+):
+    """No N+1: a draft returned and submitted again three times (more rounds,
+    tasks, comments and approvers) is drawn with as many queries as after one
+    submission."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    drafter, head = user("chuyenvien.stc"), user("truongphong.stc")
+    client = client_for("lanhdao.stc")
+    url = reverse("documents:detail", args=[draft.pk])
+
+    def queries() -> int:
+        client.get(url)  # warm caches (session, permissions)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    approval.draft_submit(document=draft, signer=user("lanhdao.stc"), actor=drafter)
+    one_round = queries()
+    for n in range(3):
+        approval.approval_return(
+            process=process_of(draft), actor=head, comment=f"Sửa lần {n + 1}."
+        )
+        approval.draft_submit(document=draft, signer=user("lanhdao.stc"), actor=drafter)
+    assert process_of(draft).round == 4
+    assert queries() <= one_round + 1  # the comments of the draft section
