@@ -64,6 +64,7 @@ from directory.models import Organisation, Role, Unit, User
 from directory.selectors import organisation_directory, roles_of
 from documents.models import Document, DocumentRelation
 from documents.permissions import REGISTRARS, VIEW_DOCUMENT_CODENAME
+from documents.selectors import document_list_visible
 from search.text import fold
 
 from . import engine
@@ -210,15 +211,12 @@ def recipient_matches(document: Document) -> list[RecipientMatch]:
             match = recipient_match(line, directory)
         if match.channel is None:
             continue
-        identity = (
-            match.channel,
-            match.unit.pk if match.unit else None,
-            match.organisation.pk if match.organisation else recipient_key(line),
-        )
-        if match.channel != Dispatch.Channel.POST:
-            identity = identity[:2] + (
-                match.organisation.pk if match.organisation else None,
-            )
+        if match.channel == Dispatch.Channel.INTERNAL:
+            identity = (match.channel, match.unit.pk)
+        elif match.channel == Dispatch.Channel.EXCHANGE:
+            identity = (match.channel, match.organisation.pk)
+        else:
+            identity = (match.channel, recipient_key(line))
         if identity in seen:
             continue
         seen.add(identity)
@@ -249,7 +247,12 @@ def is_clerk_of(user: User, document: Document) -> bool:
     )
 
 
-def may_recall(user: User, document: Document, *, acting_for=None) -> bool:
+def is_leader_or_clerk_of(
+    user: User, document: Document, *, acting_for: User | None = None
+) -> bool:
+    """Whether the person (or the principal they act for) may recall the
+    document or start its replacement: a leader or the văn thư of its
+    organisation."""
     person = acting_for or user
     return person.organisation_id == document.organisation_id and bool(
         {Role.LANH_DAO_CO_QUAN, Role.VAN_THU} & roles_of(user=person)
@@ -260,8 +263,6 @@ def relations_of(*, document: Document, user: User) -> dict[str, list]:
     """The document's replacement and amendment links both ways, limited to the
     documents `user` may see: {"replaces", "replaced_by", "amends",
     "amended_by"} → [(document, reason)]."""
-    from documents.selectors import document_list_visible
-
     visible = document_list_visible(user=user)
     kinds = (DocumentRelation.Kind.REPLACES, DocumentRelation.Kind.AMENDS)
     outgoing = DocumentRelation.objects.filter(

@@ -66,7 +66,9 @@ def dispatch_panels(request, document) -> list[Panel]:
     may_start = (
         outgoing
         and is_issued
-        and dispatch.may_recall(user, document, acting_for=request.acting_for)
+        and dispatch.is_leader_or_clerk_of(
+            user, document, acting_for=request.acting_for
+        )
     )
     context = {
         "document": document,
