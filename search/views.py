@@ -58,6 +58,9 @@ PAGE_FILTERS = (
     "date_to",
 )
 FACET_ORDER = ("document_type", "organisation", "year", "urgency", "state")
+# Values shown per facet: a list of 200 organisations helps nobody (and costs a
+# link each); every value stays choosable in the filter form.
+FACET_SHOWN = 12
 _MARK = re.compile(r"(<mark>|</mark>)")
 
 
@@ -165,6 +168,9 @@ FACET_TITLES = {
 
 
 def _facets(results, query, filters, sort) -> list[dict]:
+    """The facets beside the hits: per facet its FACET_SHOWN most frequent values
+    (the engine gives them by count) and any value in force, each with its exact
+    count and the link that filters on it (or lifts the filter)."""
     labels = _facet_labels(results.facets)
     out = []
     for name in FACET_ORDER:
@@ -172,9 +178,11 @@ def _facets(results, query, filters, sort) -> list[dict]:
         if not values:
             continue
         items = []
-        for facet in values:
+        for rank, facet in enumerate(values):
             value = str(facet.value)
             active = value in filters.get(name, ())
+            if rank >= FACET_SHOWN and not active:
+                continue  # the rest are in the filter's list above
             changed = {k: list(v) for k, v in filters.items()}
             if active:
                 changed[name] = [v for v in changed[name] if v != value]

@@ -357,3 +357,19 @@ def test_every_role_has_the_search_entry_and_the_header_box(client_for, login):
     content = client_for(login).get("/").content.decode()
     assert 'href="/tim-kiem/"' in content
     assert 'class="header-search"' in content
+
+
+def test_facets_show_the_most_frequent_values_and_the_one_in_force(client_for):
+    from search.backends.base import FacetCount, SearchResults
+    from search.views import FACET_SHOWN, _facets
+
+    years = [FacetCount(str(2000 + i), 100 - i) for i in range(FACET_SHOWN + 5)]
+    results = SearchResults(total=1000, hits=[], facets={"year": years})
+    shown = _facets(results, "ngan sach", {}, "relevance")[0]["items"]
+    assert [i["label"] for i in shown] == [str(2000 + i) for i in range(FACET_SHOWN)]
+    assert [i["count"] for i in shown] == list(range(100, 100 - FACET_SHOWN, -1))
+    rare = str(2000 + FACET_SHOWN + 4)
+    shown = _facets(results, "ngan sach", {"year": [rare]}, "relevance")[0]["items"]
+    assert len(shown) == FACET_SHOWN + 1
+    assert shown[-1]["label"] == rare and shown[-1]["active"]
+    assert "year=" not in shown[-1]["url"]  # its link lifts the filter
