@@ -184,7 +184,12 @@ def test_the_deputy_acting_for_the_director_is_recorded_with_both_names(
     assert move.actor.username == "pholanhdao.stc"
     assert move.on_behalf_of.username == "lanhdao.stc"
     html = page(client_for("lanhdao.stc"), process.document).content.decode()
-    assert person("lanhdao.stc").get_full_name() in html
+    both = vi(
+        "%(delegate)s acting for %(principal)s",
+        delegate=person("pholanhdao.stc").get_full_name(),
+        principal=person("lanhdao.stc").get_full_name(),
+    )
+    assert both in html
 
 
 def test_the_unit_head_passes_on_and_the_specialist_completes_with_the_reply(
