@@ -775,7 +775,7 @@ def report_charts(report: ProcessingReport) -> list[Chart]:
 # ---------------------------------------------------------------------------
 # The dashboard: late items of the leader's units
 
-DASHBOARD_ITEMS = 100
+DASHBOARD_ITEMS = 50
 
 
 @dataclass
