@@ -345,6 +345,19 @@ def mentions(text: str, words: Iterable[str]) -> bool:
     return next(word_spans(text, words), None) is not None
 
 
+def snippet(body: str, subject: str, words: Iterable[str], *, max_chars=240) -> str:
+    """The hit's snippet: from the body around its first match, else the subject
+    (highlighted where it matches). The body is folded once."""
+    words = frozenset(words)
+    if words:
+        text = " ".join((body or "").split())
+        spans = word_spans(text, words)
+        first = next(spans, None)
+        if first is not None:
+            return _snippet(text, first, spans, max_chars)
+    return highlight(subject, words, max_chars=max_chars)
+
+
 def highlight(text: str, words: Iterable[str], *, max_chars: int = 240) -> str:
     """HTML snippet of `text` around the first match of the folded `words`, the
     original letters kept, escaped, matches in <mark>. Empty text gives ""."""
@@ -352,7 +365,10 @@ def highlight(text: str, words: Iterable[str], *, max_chars: int = 240) -> str:
     if not text:
         return ""
     spans = word_spans(text, words)
-    first = next(spans, None)
+    return _snippet(text, next(spans, None), spans, max_chars)
+
+
+def _snippet(text, first, spans, max_chars: int) -> str:
     start = 0
     if first is not None:
         # A little context before the first match, from a word boundary.

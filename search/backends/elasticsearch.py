@@ -385,8 +385,7 @@ class ElasticsearchBackend(SearchBackend):
             # The same snippets as the Tantivy backend: made from the stored
             # original text, accents kept, by search.text.
             body = (src.get("text") or "")[:SNIPPET_SCAN]
-            source = body if words and vt.mentions(body, words) else src["subject"]
-            snippet = vt.highlight(source, words)
+            snippet = vt.snippet(body, src["subject"], words)
         issued = src.get("issued_date")
         return Hit(
             id=int(src["id"]),

@@ -599,8 +599,7 @@ class TantivyBackend(SearchBackend):
             snippet = ""
             if query.highlight:
                 body = stored.get_first("text").decode()[:SNIPPET_SCAN]
-                source = body if words and vt.mentions(body, words) else data["subject"]
-                snippet = vt.highlight(source, words)
+                snippet = vt.snippet(body, data["subject"], words)
             hits.append(
                 Hit(
                     id=int(stored.get_first("id")),

@@ -195,3 +195,13 @@ def test_highlight_marks_only_whole_words():
     assert marked == "toàn thể, <mark>toa</mark> tàu"
     assert vt.highlight("", {"toa"}) == ""
     assert vt.highlight("không có", set()) == "không có"
+
+
+def test_snippet_from_the_body_else_the_subject():
+    body = "Căn cứ Nghị định 30; Ủy ban nhân dân tỉnh đề nghị cấp phép xây dựng."
+    assert vt.snippet(body, "Về việc khác", {"xay"}) == (
+        "Căn cứ Nghị định 30; Ủy ban nhân dân tỉnh đề nghị cấp phép <mark>xây</mark>"
+        " dựng."
+    )
+    assert vt.snippet(body, "Về việc khác", {"viec"}) == "Về <mark>việc</mark> khác"
+    assert vt.snippet("", "Về việc <b>", set()) == "Về việc &lt;b&gt;"
