@@ -1081,7 +1081,10 @@ def report_xlsx(report: ProcessingReport) -> bytes:
             )
         for offset, row in enumerate([*rows, total], start=1):
             is_total = offset == len(rows) + 1
-            for column, value in enumerate(values(row), start=1):
+            figures = values(row)
+            if is_total:
+                figures[0] = "Tổng số"
+            for column, value in enumerate(figures, start=1):
                 cell = sheet.cell(row=head_row + offset, column=column, value=value)
                 cell.font = Font(name=font, bold=is_total)
                 cell.border = border
