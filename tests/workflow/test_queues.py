@@ -37,7 +37,8 @@ def summary_of(sections, index=0):
     [
         ([Role.VAN_THU], [Queue.RECEIVE, Queue.NUMBER_SEAL, Queue.DISPATCH]),
         ([Role.LANH_DAO_CO_QUAN], [Queue.ASSIGN, Queue.APPROVE, Queue.SIGN]),
-        ([Role.LANH_DAO_DON_VI], [Queue.ASSIGN, Queue.APPROVE]),
+        # A unit head passes leads on, handles them himself, approves drafts.
+        ([Role.LANH_DAO_DON_VI], [Queue.ASSIGN, Queue.HANDLE, Queue.APPROVE]),
         ([Role.CHUYEN_VIEN], [Queue.HANDLE]),
         ([Role.LUU_TRU_VIEN], [Queue.ARCHIVE]),
         ([Role.QUAN_TRI], []),
