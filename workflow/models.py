@@ -333,6 +333,11 @@ class Process(models.Model):
                 fields=["organisation", "kind", "started_at"],
                 name="process_org_started_idx",
             ),
+            # The outgoing report: processes that moved in a period.
+            models.Index(
+                fields=["organisation", "kind", "updated_at"],
+                name="process_org_kind_updated_idx",
+            ),
             models.Index(
                 "organisation",
                 "due_at",
@@ -465,6 +470,21 @@ class Assignment(models.Model):
             models.Index(
                 fields=["organisation", "unit", "created_at"],
                 name="assignment_unit_idx",
+            ),
+            # The leaders' dashboard: open parts of a unit by deadline.
+            models.Index(
+                "organisation",
+                "unit",
+                "due_at",
+                condition=Q(state="open"),
+                name="assignment_open_unit_due_idx",
+            ),
+            # The incoming report: leads given in a period.
+            models.Index(
+                "organisation",
+                "created_at",
+                condition=Q(role="lead") & ~Q(state="cancelled"),
+                name="assignment_lead_created_idx",
             ),
         ]
 

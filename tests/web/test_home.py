@@ -10,7 +10,7 @@ QUEUE_HEADINGS = {
     "vanthu.stc": ["Chờ tiếp nhận", "Chờ cấp số, đóng dấu", "Chờ phát hành"],
     "lanhdao.stc": ["Chờ phân công", "Chờ duyệt", "Chờ ký"],
     "pholanhdao.stc": ["Chờ phân công", "Chờ duyệt", "Chờ ký"],
-    "truongphong.stc": ["Chờ phân công", "Chờ duyệt"],
+    "truongphong.stc": ["Chờ phân công", "Chờ xử lý", "Chờ duyệt"],
     "chuyenvien.stc": ["Chờ xử lý"],
     "luutru.stc": ["Hồ sơ chờ tiếp nhận"],
     "quantri.stc": [],
