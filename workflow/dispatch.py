@@ -42,9 +42,10 @@ Outbox events of this module (payloads are JSON):
   were given, or lost, view permission (search re-indexes the ACL).
 
 Who was given view permission by an internal dispatch is kept in the details of
-the process's "issue" transition (`internal_grants`: {dispatch id: [person ids]})
-so that a recall takes it back from exactly those people (the models have no
-other place for it)."""
+the process's "issue" transition, and of its "dispatch" transition for internal
+rows the văn thư added to the list (`internal_grants`: {dispatch id: [person
+ids]}), so that a recall takes it back from exactly those people (the models
+have no other place for it)."""
 
 import re
 import unicodedata
@@ -343,12 +344,13 @@ def _deliver_internal(dispatch: Dispatch, document: Document) -> list[int]:
 
 
 def _internal_grants(process) -> dict[str, list[int]]:
-    issue = (
-        Transition.objects.filter(process=process, action="issue")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    return dict((issue.details or {}).get("internal_grants", {})) if issue else {}
+    """Who internal dispatch gave view permission: at the seal (the "issue"
+    transition) and at "Phát hành" for internal rows the văn thư added."""
+    grants: dict[str, list[int]] = {}
+    moves = Transition.objects.filter(process=process, action__in=("issue", "dispatch"))
+    for move in moves:
+        grants.update((move.details or {}).get("internal_grants", {}))
+    return grants
 
 
 # ---------------------------------------------------------------------------
@@ -431,6 +433,22 @@ def _exchange_agency(document: Document, organisation) -> Organisation | None:
     return organisation
 
 
+def _internal_unit(document: Document, unit) -> Unit | None:
+    if unit in (None, ""):
+        return None
+    if not isinstance(unit, Unit):
+        unit = (
+            Unit.objects.filter(
+                pk=unit, organisation_id=document.organisation_id, is_active=True
+            ).first()
+            if str(unit).isdigit()
+            else None
+        )
+    if unit is None or unit.organisation_id != document.organisation_id:
+        raise ValidationError(_("Unknown unit."))
+    return unit
+
+
 @dataclass
 class DispatchChange:
     """One row of the dispatch form: `pk` None for a new row."""
@@ -440,6 +458,7 @@ class DispatchChange:
     channel: str
     organisation: object = None
     remove: bool = False
+    unit: object = None
 
 
 @transaction.atomic
@@ -447,8 +466,10 @@ def dispatch_update(
     *, document: Document, changes: list[DispatchChange], actor: User
 ) -> list[Dispatch]:
     """The văn thư corrects the dispatch list before sending: the name, channel
-    (exchange or post) and agency of each row not yet sent, new rows, rows
-    removed. Internal rows (delivered at once) are kept as they are."""
+    (exchange, post, or a unit inside the agency) and agency or unit of each row
+    not yet sent, new rows, rows removed. Rows delivered at the seal stay as
+    they are; an internal row added or changed here is delivered at
+    "Phát hành"."""
     document = Document.objects.select_for_update().get(pk=document.pk)
     _require_clerk(document, actor)
     _require_editable(document)
@@ -458,17 +479,18 @@ def dispatch_update(
         row = rows.get(change.pk) if change.pk is not None else None
         if change.pk is not None and row is None:
             raise ValidationError(_("This recipient is not on the dispatch list."))
-        if row is not None and row.channel == Dispatch.Channel.INTERNAL:
-            if change.remove and row.state == Dispatch.State.PENDING:
-                row.delete()
-            continue
         if row is not None and row.state != Dispatch.State.PENDING:
             raise ValidationError(_("“%(name)s” is sent already.") % {"name": row.name})
         if change.remove:
             if row is not None:
                 row.delete()
             continue
-        name = recipient_text(change.name)
+        unit = (
+            _internal_unit(document, change.unit)
+            if change.channel == Dispatch.Channel.INTERNAL
+            else None
+        )
+        name = recipient_text(change.name) or (unit.name if unit else "")
         if not name:
             if row is None:
                 continue  # an empty new row of the form
@@ -477,9 +499,13 @@ def dispatch_update(
             raise ValidationError(
                 _("A recipient's name is longer than 200 characters.")
             )
-        if change.channel not in (Dispatch.Channel.EXCHANGE, Dispatch.Channel.POST):
+        if change.channel not in Dispatch.Channel.values:
             raise ValidationError(
                 _("Choose exchange or post for “%(name)s”.") % {"name": name}
+            )
+        if change.channel == Dispatch.Channel.INTERNAL and unit is None:
+            raise ValidationError(
+                _("Choose the unit of “%(name)s” inside the agency.") % {"name": name}
             )
         agency = (
             _exchange_agency(document, change.organisation)
@@ -492,6 +518,7 @@ def dispatch_update(
         row.channel = change.channel
         row.organisation = agency
         row.organ_id = agency.code if agency else ""
+        row.unit = unit
         row.save()
         changed.append(row)
     audit_record(
@@ -552,8 +579,9 @@ def document_dispatch(
             )
             % {"name": exchange[0].name}
         )
-    for row in pending:
-        if row.channel == Dispatch.Channel.INTERNAL:
+    internal = [d for d in pending if d.channel == Dispatch.Channel.INTERNAL]
+    for row in internal:
+        if row.unit is None or row.unit.clearance < document.secrecy:
             raise ValidationError(
                 _(
                     "The unit “%(name)s” is not authorised for documents of this "
@@ -562,7 +590,12 @@ def document_dispatch(
                 % {"name": row.name}
             )
     now = timezone.now()
-    for row in post:
+    grants = {}
+    for row in internal:
+        grants[str(row.pk)] = _deliver_internal(row, document)
+    if any(grants.values()):
+        _permissions_changed(document)
+    for row in post + internal:
         row.state = Dispatch.State.DELIVERED
         row.sent_at = now
         row.save(update_fields=["state", "sent_at"])
@@ -578,6 +611,7 @@ def document_dispatch(
         details={
             "exchange": [d.pk for d in exchange],
             "post": [d.pk for d in post],
+            "internal_grants": grants,
         },
         at=now,
     )
@@ -590,7 +624,7 @@ def document_dispatch(
             },
         )
     engine.work_items_close(process=process, by=actor, queue=Queue.DISPATCH, at=now)
-    return post + exchange
+    return post + exchange + internal
 
 
 def _revoke_internal(document: Document, process, *, reason: str, title: str) -> None:

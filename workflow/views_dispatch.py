@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from directory.models import Unit
 from documents.models import Document
 from documents.panels import Panel
 from documents.selectors import document_get_visible
@@ -118,12 +119,17 @@ def _changes(post) -> list[dispatch.DispatchChange]:
     for index in indexes:
         prefix = f"row-{index}-"
         pk = post.get(prefix + "id", "")
+        # The recipient select holds an agency's pk, or "unit:<pk>" for a unit
+        # of the own organisation.
+        target = post.get(prefix + "organisation", "")
+        unit = target.removeprefix("unit:") if target.startswith("unit:") else ""
         changes.append(
             dispatch.DispatchChange(
                 pk=int(pk) if pk.isdigit() else None,
                 name=post.get(prefix + "name", ""),
                 channel=post.get(prefix + "channel", ""),
-                organisation=post.get(prefix + "organisation", ""),
+                organisation="" if unit else target,
+                unit=unit,
                 remove=bool(post.get(prefix + "remove")),
             )
         )
@@ -173,9 +179,15 @@ def dispatch_page(request, pk: int):
             "agencies": list(
                 dispatch.exchange_choices().exclude(pk=document.organisation_id)
             ),
+            "units": list(
+                Unit.objects.filter(
+                    organisation_id=document.organisation_id, is_active=True
+                ).order_by("name")
+            ),
             "channels": [
                 (Dispatch.Channel.EXCHANGE, Dispatch.Channel.EXCHANGE.label),
                 (Dispatch.Channel.POST, Dispatch.Channel.POST.label),
+                (Dispatch.Channel.INTERNAL, Dispatch.Channel.INTERNAL.label),
             ],
             "error": error,
         },

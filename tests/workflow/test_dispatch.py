@@ -35,6 +35,7 @@ from workflow.dispatch import (
     DispatchChange,
     dispatch_update,
     document_dispatch,
+    document_recall,
     recipient_key,
 )
 from workflow.models import Dispatch, Notification, Queue, WorkItem
@@ -338,3 +339,37 @@ def test_a_unit_not_cleared_for_a_secret_document_does_not_get_it(certs):
     )
     document_dispatch(document=document, actor=user("vanthu.stc"))
     assert engine.process_for(document).state == "dispatched"
+
+
+def test_a_unit_added_by_the_clerk_receives_it_at_dispatch_and_loses_it_on_recall(
+    certs,
+):
+    """A row turned into a unit of the agency is delivered at "Phát hành" (view
+    permission, notification); a recall takes the permission back from those
+    it gave it to, not from the drafter who had it already."""
+    document = issue(mixed_draft(), certs)
+    row = Dispatch.objects.get(document=document, name="Báo Lạc Hồng")
+    unit = user("luutru.stc").unit  # Văn phòng Sở
+    with pytest.raises(ValidationError, match="Choose the unit"):
+        dispatch_update(
+            document=document,
+            changes=[DispatchChange(row.pk, row.name, "internal")],
+            actor=user("vanthu.stc"),
+        )
+    dispatch_update(
+        document=document,
+        changes=[DispatchChange(row.pk, "", "internal", unit=str(unit.pk))],
+        actor=user("vanthu.stc"),
+    )
+    row.refresh_from_db()
+    assert (row.channel, row.unit, row.name) == ("internal", unit, unit.name)
+    reader = user("luutru.stc")
+    assert document_get_visible(user=reader, pk=document.pk) is None
+    document_dispatch(document=document, actor=user("vanthu.stc"))
+    row.refresh_from_db()
+    assert row.state == Dispatch.State.DELIVERED
+    assert document_get_visible(user=reader, pk=document.pk) is not None
+    assert Notification.objects.filter(recipient=reader, kind="dispatch").exists()
+    document_recall(document=document, reason="Sai số liệu.", actor=user("lanhdao.stc"))
+    assert document_get_visible(user=reader, pk=document.pk) is None
+    assert document_get_visible(user=user("chuyenvien.stc"), pk=document.pk)

@@ -89,6 +89,23 @@ def test_the_clerk_corrects_the_list_on_the_dispatch_page(issued, client_for):
     rows = {d.name: d for d in Dispatch.objects.filter(document=issued)}
     assert rows["Báo Lạc Hồng điện tử"].organisation == snv
     assert rows["Công an tỉnh Lạc Hồng"].channel == Dispatch.Channel.POST
+    # A unit of the agency, chosen in the same select.
+    unit = user("truongphong.stc").unit
+    page = client.get(url).content.decode()
+    assert f'value="unit:{unit.pk}"' in page
+    row = rows["Công an tỉnh Lạc Hồng"]
+    response = client.post(
+        url,
+        {
+            "row-0-id": row.pk,
+            "row-0-name": "",
+            "row-0-channel": "internal",
+            "row-0-organisation": f"unit:{unit.pk}",
+        },
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.channel, row.unit, row.name) == ("internal", unit, unit.name)
 
 
 def test_a_refused_change_shows_its_message_and_stores_nothing(issued, client_for):
