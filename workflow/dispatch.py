@@ -53,7 +53,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -627,17 +627,35 @@ def document_dispatch(
     return post + exchange + internal
 
 
-def _revoke_internal(document: Document, process, *, reason: str, title: str) -> None:
+def _internal_readers(document: Document, unit_ids) -> QuerySet[User]:
+    """The people of the units a document was delivered to, cleared for it."""
+    return User.objects.filter(
+        unit__in=list(unit_ids), is_active=True, clearance__gte=document.secrecy
+    )
+
+
+def _delivered_units(document: Document) -> set[int]:
+    return set(
+        Dispatch.objects.filter(
+            document=document,
+            channel=Dispatch.Channel.INTERNAL,
+            state=Dispatch.State.DELIVERED,
+            unit__isnull=False,
+        ).values_list("unit", flat=True)
+    )
+
+
+def _revoke_internal(
+    document: Document, process, *, units: set[int], reason: str, title: str
+) -> None:
     """Take back the view permission internal dispatch gave, and tell the
-    people (NĐ 30 Đ18.4: the recipient deletes a recalled document)."""
+    people of the units it was delivered to (NĐ 30 Đ18.4: the recipient
+    deletes a recalled document)."""
     grants = _internal_grants(process)
     granted = {int(pk) for ids in grants.values() for pk in ids}
     people = User.objects.filter(
-        unit__in=Dispatch.objects.filter(
-            document=document, channel=Dispatch.Channel.INTERNAL
-        ).values("unit"),
-        is_active=True,
-    )
+        Q(pk__in=granted) | Q(pk__in=_internal_readers(document, units).values("pk"))
+    ).filter(is_active=True)
     for person in people:
         if person.pk in granted:
             remove_perm(VIEW_DOCUMENT_CODENAME, person, document)
@@ -677,6 +695,7 @@ def document_recall(
         raise ValidationError(_("Only an issued document can be recalled."))
     process = engine.process_for(document)
     rows = list(dispatch_list(document=document).select_for_update(of=("self",)))
+    delivered_units = _delivered_units(document)
     exchange_ids = [
         d.pk
         for d in rows
@@ -704,6 +723,7 @@ def document_recall(
     _revoke_internal(
         document,
         process,
+        units=delivered_units,
         reason=reason,
         title=_("Recalled: %(title)s") % {"title": _title(document)},
     )
@@ -757,14 +777,7 @@ def replacements_on_issue(*, document: Document, actor: User) -> list[Document]:
             "old": _title(target),
             "new": document.number_notation,
         }
-        people = User.objects.filter(
-            unit__in=Dispatch.objects.filter(
-                document=target, channel=Dispatch.Channel.INTERNAL
-            ).values("unit"),
-            is_active=True,
-            clearance__gte=target.secrecy,
-        )
-        for person in people:
+        for person in _internal_readers(target, _delivered_units(target)):
             notify(
                 recipient=person,
                 kind="replaced",

@@ -224,3 +224,24 @@ def test_a_replacement_needs_a_reason_and_an_issued_document(draft, dispatched):
         mixed_draft(relation=("reply_to", dispatched, REASON))
     assert Document.objects.count() == before
     assert not DocumentRelation.objects.exists()
+
+
+def test_a_unit_that_never_got_the_document_is_not_told_of_its_recall(certs):
+    """A mật document's internal unit without clearance never received it:
+    the recall tells nobody there."""
+    document = issue(
+        mixed_draft(
+            recipients=["UBND tỉnh Bình Thuận"],
+            copies_to=["Như trên;", "Phòng Tài chính doanh nghiệp;", "Lưu: VT."],
+            secrecy=1,
+            actor="vanthu.stc",
+        ),
+        certs,
+    )
+    document_recall(document=document, reason=REASON, actor=user("lanhdao.stc"))
+    assert not Notification.objects.filter(
+        recipient=user("chuyenvien2.stc"), document=document
+    ).exists()
+    assert {d.state for d in Dispatch.objects.filter(document=document)} == {
+        Dispatch.State.RECALLED
+    }
