@@ -29,7 +29,7 @@ from core.audit import audit_record
 from core.outbox import outbox_publish
 from directory.models import Role, User
 from directory.selectors import delegation_active, roles_of
-from documents.models import Document
+from documents.models import Document, DocumentRelation
 
 from .models import ApprovalTask, Assignment, Process, Transition, WorkItem
 
@@ -309,6 +309,19 @@ def process_for(document: Document) -> Process:
     if process is not None:
         return process
     kind, state = _initial_state(document)
+    due_at = None
+    if kind == OUTGOING:
+        # A reply (văn bản trả lời) is due when the document it answers is.
+        due_at = (
+            Process.objects.filter(
+                document__relations_to__source=document,
+                document__relations_to__kind=DocumentRelation.Kind.REPLY_TO,
+                due_at__isnull=False,
+            )
+            .order_by("due_at")
+            .values_list("due_at", flat=True)
+            .first()
+        )
     with transaction.atomic():
         process, _created = Process.objects.get_or_create(
             document=document,
@@ -317,6 +330,7 @@ def process_for(document: Document) -> Process:
                 "kind": kind,
                 "state": state,
                 "urgency": document.urgency,
+                "due_at": due_at,
                 "started_at": document.arrival_date or document.created_at,
                 "drafter_id": document.created_by_id if kind == OUTGOING else None,
             },

@@ -234,3 +234,20 @@ def test_allowed_actions_follow_the_rules_and_the_guards(person):
         "return",
     }
     assert engine.allowed_actions(process, person("chuyenvien.stc")) == set()
+
+
+def test_a_reply_is_due_when_the_document_it_answers_is(person):
+    from documents.models import DocumentRelation
+
+    answered = engine.process_for(incoming(person))
+    due = timezone.now() + timedelta(days=5)
+    Process.objects.filter(pk=answered.pk).update(due_at=due)
+    reply = outgoing(person)
+    DocumentRelation.objects.create(
+        source=reply,
+        target=answered.document,
+        kind=DocumentRelation.Kind.REPLY_TO,
+        created_by=person("chuyenvien.stc"),
+    )
+    assert engine.process_for(reply).due_at == due
+    assert engine.process_for(outgoing(person)).due_at is None
