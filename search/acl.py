@@ -82,13 +82,21 @@ def documents_visible_among(user, document_ids) -> QuerySet[Document]:
     permission = _view_permission()
     ct = permission.content_type
     key = Cast(OuterRef("pk"), output_field=CharField())
+    # object_pk__in as well as = key: whichever plan PostgreSQL picks (a hashed
+    # subplan or a lookup per row), it reads the grants of these ids only.
+    keys = [str(pk) for pk in ids]
     own = UserObjectPermission.objects.filter(
-        content_type=ct, permission=permission, user_id=user.pk, object_pk=key
+        content_type=ct,
+        permission=permission,
+        user_id=user.pk,
+        object_pk__in=keys,
+        object_pk=key,
     )
     groups = GroupObjectPermission.objects.filter(
         content_type=ct,
         permission=permission,
         group_id__in=user.groups.values("pk"),
+        object_pk__in=keys,
         object_pk=key,
     )
     return documents.filter(Q(Exists(own)) | Q(Exists(groups)))
