@@ -10,7 +10,6 @@ refused with ConcurrentChange's message. The rules are workflow.approval's."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,10 +18,12 @@ from django.views.decorators.http import require_POST
 from directory.models import User
 from documents.models import Document
 from documents.panels import Panel
-from documents.selectors import document_get_visible
 
 from . import approval, engine
 from .models import ApprovalStep, ApprovalTask, Process
+from .web import person as _person
+from .web import posted_revision as _revision
+from .web import visible_document as _document
 
 
 def _refusal(error: Exception) -> str:
@@ -133,27 +134,6 @@ def approval_panels(request, document) -> list[Panel]:
 
 # ---------------------------------------------------------------------------
 # POST views
-
-
-def _document(request, pk: int) -> Document:
-    document = document_get_visible(user=request.user, pk=pk)
-    if document is None:
-        raise Http404
-    return document
-
-
-def _revision(request) -> int | None:
-    try:
-        return int(request.POST.get("revision", ""))
-    except ValueError:
-        return None
-
-
-def _person(pk) -> User | None:
-    try:
-        return User.objects.filter(pk=int(pk)).first()
-    except (TypeError, ValueError):
-        return None
 
 
 def _act(request, pk: int, run, success: str):

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 from directory.models import Unit
 from documents.models import Document
 from documents.panels import Panel
-from documents.selectors import document_get_visible
 
 from . import dispatch, engine
 from .models import Dispatch
+from .web import visible_document as _document
 
 # Rows the dispatch page offers to add at once.
 NEW_ROWS = 2
@@ -95,13 +95,6 @@ def dispatch_panels(request, document) -> list[Panel]:
         ),
     }
     return [Panel("workflow/dispatch/panel.html", context, "main", 20)]
-
-
-def _document(request, pk: int) -> Document:
-    document = document_get_visible(user=request.user, pk=pk)
-    if document is None:
-        raise Http404
-    return document
 
 
 def _changes(post) -> list[dispatch.DispatchChange]:

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +31,10 @@ from documents.selectors import document_get_visible
 
 from . import calendar, engine, incoming
 from .models import Assignment, Process, ProgressNote
+from .web import person as _person
+from .web import posted_revision as _revision
+from .web import to_int as _int
+from .web import visible_document as _document
 
 ANCHOR = "#incoming"
 
@@ -156,37 +159,11 @@ def _refusal(error: Exception) -> str:
     return str(error)
 
 
-def _document(request, pk: int) -> Document:
-    document = document_get_visible(user=request.user, pk=pk)
-    if document is None:
-        raise Http404
-    return document
-
-
 def _process(document: Document) -> Process:
     process = Process.objects.filter(document=document).first()
     if process is None or process.kind != Process.Kind.INCOMING:
         raise ValidationError(_("This document is not being handled."))
     return process
-
-
-def _revision(request) -> int | None:
-    try:
-        return int(request.POST.get("revision", ""))
-    except ValueError:
-        return None
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _person(pk) -> User | None:
-    pk = _int(pk)
-    return User.objects.filter(pk=pk).first() if pk else None
 
 
 def _people(values) -> list[User]:

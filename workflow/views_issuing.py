@@ -25,7 +25,6 @@ from directory.selectors import roles_of
 from documents.models import Document, DocumentFile, FileVersion
 from documents.panels import Panel
 from documents.permissions import REGISTRARS
-from documents.selectors import document_get_visible
 from signing.forms import SignForm
 from signing.models import KeyBackend, PendingSignature
 from signing.selectors import certificate_list_usable
@@ -34,6 +33,7 @@ from signing.signers import SigningError
 from . import issuing
 from .approval import AWAITING_SIGNATURE, awaiting_signature_of
 from .models import Process
+from .web import visible_document as _document
 
 
 def _refusal(error: Exception) -> str:
@@ -131,13 +131,6 @@ def issuing_panels(request, document) -> list[Panel]:
     elif step == issuing.STEP_LEADER_SIGNED:
         context.update(_clerk_context(request, document))
     return [Panel("workflow/includes/issuing_panel.html", context, "side", 10)]
-
-
-def _document(request, pk: int) -> Document:
-    document = document_get_visible(user=request.user, pk=pk)
-    if document is None:
-        raise Http404
-    return document
 
 
 def _sign_form(request, certificates) -> SignForm:
