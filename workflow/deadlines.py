@@ -111,7 +111,7 @@ class _Alert:
     recipient: User
 
 
-def _notify(alert: _Alert) -> None:
+def _notify(alert: _Alert) -> bool:
     item = alert.item
     values = {"title": item.title, "due": _due(item)}
     if alert.kind == Kind.REMINDER:
@@ -129,7 +129,7 @@ def _notify(alert: _Alert) -> None:
             "queue": Queue(item.queue).label,
             "person": values["person"],
         }
-    notify(
+    notification = notify(
         recipient=alert.recipient,
         kind=f"deadline_{alert.kind}",
         title=title,
@@ -138,6 +138,7 @@ def _notify(alert: _Alert) -> None:
         document=item.document,
         key=f"deadline:{alert.kind}:{item.pk}",
     )
+    return notification is not None
 
 
 def deadline_scan(now: datetime | None = None, batch: int = 500) -> dict[str, int]:
@@ -191,8 +192,9 @@ def deadline_scan(now: datetime | None = None, batch: int = 500) -> dict[str, in
                         and alert.recipient.pk == alert.item.assignee_id
                     ):
                         continue
-                    _notify(alert)
-                    counts[alert.kind] += 1
+                    # An inactive person gets nothing; the alert row stays.
+                    if _notify(alert):
+                        counts[alert.kind] += 1
             if len(items) < batch:
                 break
     return {str(key): value for key, value in counts.items()}

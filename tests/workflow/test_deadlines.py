@@ -221,7 +221,8 @@ def test_an_inactive_handler_gets_no_notification_but_is_escalated(person):
     handler.is_active = False
     handler.save(update_fields=["is_active"])
     make_item(handler, due_at=NOW - timedelta(hours=1))
-    deadline_scan(now=NOW)
+    counts = deadline_scan(now=NOW)
+    assert (counts["late"], counts["escalation"]) == (0, 1)
     assert notes(handler) == []
     assert len(notes(person("truongphong.stc"))) == 1
 
