@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from core.audit import audit_record
-from core.outbox import outbox_publish
 from directory.models import Organisation, Role, RoleAssignment, User
 from directory.selectors import (
     delegation_principals_for,
@@ -442,24 +440,6 @@ def approval_plan(
 # Bookkeeping shared by the moves
 
 
-def _url(document: Document) -> str:
-    return reverse("documents:detail", args=[document.pk])
-
-
-def _grant_view(document: Document, people: Iterable[User]) -> None:
-    """View permission for participants who do not see the draft yet."""
-    granted = False
-    for person in people:
-        if not person.has_perm("documents.view_document", document):
-            assign_perm(VIEW_DOCUMENT_CODENAME, person, document)
-            granted = True
-    if granted:
-        outbox_publish(
-            topic="documents.permissions_changed",
-            payload={"document_id": document.pk},
-        )
-
-
 def _open_turn(process: Process, tasks: Iterable[ApprovalTask]) -> None:
     """Make `tasks` pending: an APPROVE item (SIGN for the signer) and a
     notification each."""
@@ -483,7 +463,7 @@ def _open_turn(process: Process, tasks: Iterable[ApprovalTask]) -> None:
             recipient=task.approver,
             kind="sign" if task.is_signer else "approve",
             title=title % {"s": document.subject},
-            url=_url(document),
+            url=engine.document_url(document),
             document=document,
             key=f"{queue}:{task.pk}",
         )
@@ -630,7 +610,7 @@ def draft_submit(
     engine.work_items_close(
         process=locked, by=actor, queue=Queue.HANDLE, assignee=drafter
     )
-    _grant_view(document, [t.approver for t in planned])
+    engine.grant_view(document, [t.approver for t in planned])
     _open_turn(locked, [t for t in tasks if t.group == 1])
     process.__dict__.update(
         {k: getattr(locked, k) for k in ("state", "revision", "round", "signer_id")}
@@ -773,7 +753,7 @@ def approval_return(
             title=_("Your draft was returned for revision: %(s)s")
             % {"s": document.subject},
             body=comment,
-            url=_url(document),
+            url=engine.document_url(document),
             document=document,
             key=f"returned:{task.pk}",
         )
@@ -842,7 +822,7 @@ def approval_forward(
     if task.is_signer:
         locked.signer = to
         locked.save(update_fields=["signer"])
-    _grant_view(locked.document, [to])
+    engine.grant_view(locked.document, [to])
     _open_turn(locked, [new])
     process.__dict__.update(
         {k: getattr(locked, k) for k in ("state", "revision", "signer_id")}
@@ -925,7 +905,7 @@ def approval_signed(
             recipient=clerk,
             kind="number_seal",
             title=_("Signed, to number and seal: %(s)s") % {"s": document.subject},
-            url=_url(document),
+            url=engine.document_url(document),
             document=document,
             key=f"number_seal:{locked.pk}:{clerk.pk}",
         )

@@ -54,7 +54,6 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
@@ -294,10 +293,6 @@ def relations_of(*, document: Document, user: User) -> dict[str, list]:
 # Internal delivery
 
 
-def _document_url(document: Document) -> str:
-    return reverse("documents:detail", args=[document.pk])
-
-
 def _title(document: Document) -> str:
     number = document.number_notation
     return f"{number} — {document.subject}" if number else document.subject
@@ -336,7 +331,7 @@ def _deliver_internal(dispatch: Dispatch, document: Document) -> list[int]:
             kind="dispatch",
             title=_("New issued document: %(title)s") % {"title": _title(document)},
             body=_("Sent to %(unit)s.") % {"unit": dispatch.unit.name},
-            url=_document_url(document),
+            url=engine.document_url(document),
             document=document,
             key=f"dispatch:{dispatch.pk}:{person.pk}",
         )
@@ -664,7 +659,7 @@ def _revoke_internal(
             kind="recall",
             title=title,
             body=reason,
-            url="" if person.pk in granted else _document_url(document),
+            url="" if person.pk in granted else engine.document_url(document),
             document=document,
             key=f"recall:{document.pk}:{person.pk}",
         )
@@ -783,7 +778,7 @@ def replacements_on_issue(*, document: Document, actor: User) -> list[Document]:
                 kind="replaced",
                 title=title,
                 body=link.reason,
-                url=_document_url(target),
+                url=engine.document_url(target),
                 document=target,
                 key=f"replaced:{target.pk}:{person.pk}",
             )

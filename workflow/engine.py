@@ -14,22 +14,25 @@ The services of each flow (workflow.incoming, workflow.approval,
 workflow.issuing, workflow.dispatch) do their own bookkeeping (assignments,
 approval tasks, work items) around a call to `transition`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from guardian.shortcuts import assign_perm
 
 from core.audit import audit_record
 from core.outbox import outbox_publish
 from directory.models import Role, User
 from directory.selectors import delegation_active, roles_of
 from documents.models import Document, DocumentRelation
+from documents.permissions import VIEW_DOCUMENT, VIEW_DOCUMENT_CODENAME
 
 from .models import ApprovalTask, Assignment, Process, Transition, WorkItem
 
@@ -504,6 +507,27 @@ def work_items_close(
         completed_at=at or timezone.now(),
         completed_by=by,
     )
+
+
+def document_url(document: Document) -> str:
+    """The document page, the link every notification of a step carries."""
+    return reverse("documents:detail", args=[document.pk])
+
+
+def grant_view(document: Document, people: Iterable[User]) -> None:
+    """View permission for participants who do not see the document yet, and the
+    search index told (documents.permissions_changed) that its readers changed."""
+    granted = False
+    for person in {p.pk: p for p in people}.values():
+        fresh = User.objects.get(pk=person.pk)  # no stale permission cache
+        if not fresh.has_perm(VIEW_DOCUMENT, document):
+            assign_perm(VIEW_DOCUMENT_CODENAME, fresh, document)
+            granted = True
+    if granted:
+        outbox_publish(
+            topic="documents.permissions_changed",
+            payload={"document_id": document.pk},
+        )
 
 
 def _document_title(document: Document) -> str:

@@ -20,16 +20,14 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
 
 from core.outbox import outbox_publish
 from directory.models import Role, Unit, User
 from directory.selectors import roles_of
 from documents.models import Document, DocumentRelation
-from documents.permissions import VIEW_DOCUMENT, VIEW_DOCUMENT_CODENAME
+from documents.permissions import VIEW_DOCUMENT
 from documents.selectors import document_list_visible
 
 from . import calendar, engine
@@ -216,26 +214,6 @@ def _text(value, *, field: str, required_message: str, limit: int = TEXT_LIMIT):
     return text
 
 
-def _document_url(document: Document) -> str:
-    return reverse("documents:detail", args=[document.pk])
-
-
-def _grant_view(document: Document, people: Iterable[User]) -> None:
-    """View permission for participants who do not see the document yet, and the
-    search index told that its readers changed."""
-    granted = False
-    for person in {p.pk: p for p in people}.values():
-        fresh = User.objects.get(pk=person.pk)  # no stale permission cache
-        if not fresh.has_perm(VIEW_DOCUMENT, document):
-            assign_perm(VIEW_DOCUMENT_CODENAME, fresh, document)
-            granted = True
-    if granted:
-        outbox_publish(
-            topic="documents.permissions_changed",
-            payload={"document_id": document.pk},
-        )
-
-
 def _check_person(person, document: Document, *, field: str) -> User:
     """A person who may be given the document: active, of its organisation, with
     the clearance for its secrecy."""
@@ -362,14 +340,14 @@ def incoming_submit(
     engine.work_item_open(
         process=locked, assignee=leader, queue=Queue.ASSIGN, due_at=due
     )
-    _grant_view(document, [leader])
+    engine.grant_view(document, [leader])
     notify(
         recipient=leader,
         kind="incoming_submitted",
         title=_("Submitted to you for assignment: %(subject)s")
         % {"subject": document.subject},
         body=note,
-        url=_document_url(document),
+        url=engine.document_url(document),
         document=document,
         key=f"incoming-submit:{locked.pk}:{locked.revision}",
     )
@@ -515,7 +493,7 @@ def incoming_assign(
             completed_at=now if state == Assignment.State.DONE else None,
         )
 
-    url = _document_url(document)
+    url = engine.document_url(document)
     lead_assignment = give(lead_person, Assignment.Role.LEAD, due_at, unit=lead_unit)
     engine.work_item_open(
         process=locked,
@@ -585,7 +563,7 @@ def incoming_assign(
     if locked.leader_id is None:
         locked.leader = _principal(actor, on_behalf_of)
     locked.save(update_fields=["due_at", "lead_unit", "leader"])
-    _grant_view(document, seen.values())
+    engine.grant_view(document, seen.values())
     return locked
 
 
@@ -693,11 +671,11 @@ def incoming_pass_on(
         )
         % {"subject": document.subject},
         body=directive,
-        url=_document_url(document),
+        url=engine.document_url(document),
         document=document,
         key=f"assign:{child.pk}",
     )
-    _grant_view(document, [to])
+    engine.grant_view(document, [to])
     return child
 
 
@@ -812,7 +790,7 @@ def contribution_send(
             title=_("%(name)s sent a contribution: %(subject)s")
             % {"name": current.assignee, "subject": document.subject},
             body=text,
-            url=_document_url(document),
+            url=engine.document_url(document),
             document=document,
             key=f"contribution:{current.pk}:{lead.pk}",
         )
@@ -922,7 +900,7 @@ def incoming_complete(
             kind="incoming_completed",
             title=_("Handled: %(subject)s") % {"subject": document.subject},
             body=result,
-            url=_document_url(document),
+            url=engine.document_url(document),
             document=document,
             key=f"incoming-complete:{locked.pk}:{locked.revision}",
         )
@@ -984,7 +962,7 @@ def incoming_reopen(
             title=_("Reopened, to handle again: %(subject)s")
             % {"subject": document.subject},
             body=reason,
-            url=_document_url(document),
+            url=engine.document_url(document),
             document=document,
             key=f"incoming-reopen:{locked.pk}:{locked.revision}",
         )
@@ -1040,7 +1018,7 @@ def incoming_return(
             title=_("Returned to the sender: %(subject)s")
             % {"subject": document.subject},
             body=reason,
-            url=_document_url(document),
+            url=engine.document_url(document),
             document=document,
             key=f"incoming-return:{locked.pk}",
         )

@@ -7,11 +7,8 @@ the leader they act for) may take now (workflow.engine.allowed_actions). Each
 form carries the process's revision: a page drawn before someone else acted is
 refused with ConcurrentChange's message. The rules are workflow.approval's."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,15 +18,9 @@ from documents.panels import Panel
 
 from . import approval, engine
 from .models import ApprovalStep, ApprovalTask, Process
+from .web import act_on_document
 from .web import person as _person
 from .web import posted_revision as _revision
-from .web import visible_document as _document
-
-
-def _refusal(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
 
 
 def _submit_context(process: Process, document: Document, person: User) -> dict:
@@ -136,22 +127,15 @@ def approval_panels(request, document) -> list[Panel]:
 # POST views
 
 
-def _act(request, pk: int, run, success: str):
-    document = _document(request, pk)
-    try:
-        run(document)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _refusal(error))
-    else:
-        messages.success(request, success)
-    return redirect(reverse("documents:detail", args=[document.pk]) + "#approval")
-
-
 def _process(document: Document) -> Process:
     process = Process.objects.filter(document=document).first()
     if process is None or process.kind != Process.Kind.OUTGOING:
         raise ValidationError(_("This document has no approval."))
     return process
+
+
+def _act(request, pk: int, run, success: str):
+    return act_on_document(request, pk, run, success, "#approval")
 
 
 @require_POST

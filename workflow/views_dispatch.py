@@ -24,16 +24,11 @@ from documents.panels import Panel
 
 from . import dispatch, engine
 from .models import Dispatch
+from .web import refusal as _refusal
 from .web import visible_document as _document
 
 # Rows the dispatch page offers to add at once.
 NEW_ROWS = 2
-
-
-def _refusal(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
 
 
 def _recall_record(process) -> object | None:

@@ -12,11 +12,9 @@ workflow.incoming's; a refusal shows its message and nothing is stored."""
 
 from datetime import date
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,10 +29,10 @@ from documents.selectors import document_get_visible
 
 from . import calendar, engine, incoming
 from .models import Assignment, Process, ProgressNote
+from .web import act_on_document
 from .web import person as _person
 from .web import posted_revision as _revision
 from .web import to_int as _int
-from .web import visible_document as _document
 
 ANCHOR = "#incoming"
 
@@ -153,12 +151,6 @@ def incoming_panels(request, document) -> list[Panel]:
 # POST views
 
 
-def _refusal(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
-
-
 def _process(document: Document) -> Process:
     process = Process.objects.filter(document=document).first()
     if process is None or process.kind != Process.Kind.INCOMING:
@@ -210,14 +202,7 @@ def _assignment(process: Process, pk) -> Assignment:
 
 
 def _act(request, pk: int, run, success: str):
-    document = _document(request, pk)
-    try:
-        run(document)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _refusal(error))
-    else:
-        messages.success(request, success)
-    return redirect(reverse("documents:detail", args=[document.pk]) + ANCHOR)
+    return act_on_document(request, pk, run, success, ANCHOR)
 
 
 def _who(request) -> dict:

@@ -33,13 +33,8 @@ from signing.signers import SigningError
 from . import issuing
 from .approval import AWAITING_SIGNATURE, awaiting_signature_of
 from .models import Process
+from .web import refusal as _refusal
 from .web import visible_document as _document
-
-
-def _refusal(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
 
 
 def _signed_versions(document: Document) -> dict[str, FileVersion]:

@@ -1,7 +1,11 @@
 """What the workflow's views share: the document of the page (only if the person
 may open it), and the posted values every form carries."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from directory.models import User
 from documents.models import Document
@@ -31,3 +35,24 @@ def posted_revision(request) -> int | None:
 def person(pk) -> User | None:
     pk = to_int(pk)
     return User.objects.filter(pk=pk).first() if pk else None
+
+
+def refusal(error: Exception) -> str:
+    """The message of a service's refusal, for the page."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def act_on_document(request, pk: int, run, success: str, anchor: str):
+    """The POST-redirect-GET of a panel's action: `run(document)` calls the
+    service; its refusal or `success` is shown as a message on the document page,
+    at the panel (`anchor`)."""
+    document = visible_document(request, pk)
+    try:
+        run(document)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, refusal(error))
+    else:
+        messages.success(request, success)
+    return redirect(reverse("documents:detail", args=[document.pk]) + anchor)
